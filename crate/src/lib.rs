@@ -1,0 +1,48 @@
+//! # mnist_lab
+//!
+//! The helper crate behind the Rust MNIST notebooks: everything a notebook cell calls to
+//! repeat the course's experiments with multilayer perceptrons on handwritten digits, on
+//! libtorch through `tch` (CUDA when a GPU is usable, the CPU otherwise).
+//!
+//! The modules follow the notebook's steps:
+//! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
+//! [`model`] (the MLP from `neurons`), [`training`] (loss, Adam, `train`, `evaluate`, the epoch
+//! log), [`plot`] (learning curves) and [`summary`](mod@summary) (parameter counts).
+//!
+//! ```no_run
+//! use mnist_lab::*;
+//! let device = device();
+//! let (ds_l, ds_t) = minimnist(device)?;
+//! let dl_l = DataLoader::new(&ds_l, 100, false)?;
+//! let dl_t = DataLoader::new(&ds_t, 100, false)?;
+//! let neurons = [784, 1000, 1000, 10];
+//! let net = Mlp::new(&neurons, device)?;
+//! let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+//! let mut optimizer = Adam::new(&net, 1e-3)?;
+//! let mut history = History::new();
+//! println!("{}", History::HEADER);
+//! for t in 1..=5 {
+//!     let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l)?;
+//!     let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t)?;
+//!     println!("{}", history.push(t, loss_l, loss_t, rate_l, rate_t));
+//! }
+//! learning_curves(&history, &neurons, (-0.05, 1.0), (0.8, 1.025))?.save("curves.svg")?;
+//! println!("{}", summary(&net, 1));
+//! # Ok::<(), Error>(())
+//! ```
+
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod model;
+pub mod plot;
+pub mod summary;
+pub mod training;
+
+pub use data::{data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES, N_INPUTS};
+pub use device::{device, device_name};
+pub use error::{Error, Result};
+pub use model::Mlp;
+pub use plot::{learning_curves, Figure, Panel, Series};
+pub use summary::{summary, Summary};
+pub use training::{evaluate, final_line, seed, train, Adam, CrossEntropyLoss, Epoch, History, Reduction};

@@ -1,0 +1,143 @@
+//! The multilayer perceptron, built from a `neurons` list such as `[784, 1000, 1000, 10]`.
+
+use crate::device::load_cuda;
+use crate::error::{Error, Result};
+use tch::{nn, Device, Kind, Tensor};
+
+/// A fully connected network: Linear layers with ReLU between them and none after the last
+/// (the softmax lives in the cross-entropy loss).
+///
+/// Initial weights follow PyTorch's `nn.Linear` exactly: per layer, the weight and then the bias
+/// are drawn uniformly from ±1/√fan_in on the CPU generator and then moved to the device, so
+/// with the same [`crate::seed`] the parameters equal PyTorch's bit for bit.
+///
+/// ```no_run
+/// # use mnist_lab::*;
+/// let neurons = [784, 1000, 1000, 10];
+/// let net = Mlp::new(&neurons, device())?;
+/// assert_eq!(net.num_parameters(), 1_796_010);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Mlp {
+    vs: nn::VarStore,
+    layers: Vec<(Tensor, Tensor)>,
+    neurons: Vec<i64>,
+}
+
+impl Mlp {
+    /// Builds the network for `neurons` (inputs, hidden layer sizes..., outputs) on `device`.
+    pub fn new(neurons: &[i64], device: Device) -> Result<Mlp> {
+        check_neurons(neurons)?;
+        load_cuda();
+        let vs = nn::VarStore::new(device);
+        let root = vs.root();
+        let mut layers = Vec::new();
+        for (i, pair) in neurons.windows(2).enumerate() {
+            let (fan_in, fan_out) = (pair[0], pair[1]);
+            let weight = torch_uniform(&[fan_out, fan_in], kaiming_uniform_bound(fan_in))?;
+            let bias = torch_uniform(&[fan_out], 1.0 / (fan_in as f64).sqrt())?;
+            let layer = root.sub(i);
+            layers.push((
+                layer.add("weight", weight.f_to_device(device)?, true),
+                layer.add("bias", bias.f_to_device(device)?, true),
+            ));
+        }
+        Ok(Mlp { vs, layers, neurons: neurons.to_vec() })
+    }
+
+    /// The `neurons` list the network was built from.
+    pub fn neurons(&self) -> &[i64] {
+        &self.neurons
+    }
+
+    /// The layers' `(weight [out, in], bias [out])` pairs, in order.
+    pub fn layers(&self) -> &[(Tensor, Tensor)] {
+        &self.layers
+    }
+
+    /// All trainable tensors, layer by layer, weight before bias (PyTorch's `parameters()` order).
+    pub fn parameters(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()]).collect()
+    }
+
+    /// Total number of trainable values.
+    pub fn num_parameters(&self) -> i64 {
+        self.neurons.windows(2).map(|p| p[0] * p[1] + p[1]).sum()
+    }
+
+    /// The device holding the parameters.
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    /// The underlying variable store (to save or load the weights with tch).
+    pub fn var_store(&self) -> &nn::VarStore {
+        &self.vs
+    }
+
+    /// The network's outputs (logits) for a batch `x` of shape `[batch, neurons[0]]`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let last = self.layers.len() - 1;
+        let mut h = x.shallow_clone();
+        for (i, (w, b)) in self.layers.iter().enumerate() {
+            h = h.f_linear(w, Some(b))?;
+            if i < last {
+                h = h.f_relu()?;
+            }
+        }
+        Ok(h)
+    }
+}
+
+/// The bound of `kaiming_uniform_(w, a=√5)` as PyTorch computes it, operation for operation,
+/// so that the same random numbers scale to the same floats.
+fn kaiming_uniform_bound(fan_in: i64) -> f64 {
+    let a = 5f64.sqrt();
+    let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
+    let std = gain / (fan_in as f64).sqrt();
+    3f64.sqrt() * std
+}
+
+/// `torch.empty(shape).uniform_(-bound, bound)` on the CPU generator.
+fn torch_uniform(shape: &[i64], bound: f64) -> Result<Tensor> {
+    let mut t = Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?;
+    let _ = tch::no_grad(|| t.f_uniform_(-bound, bound))?;
+    Ok(t)
+}
+
+fn check_neurons(neurons: &[i64]) -> Result<()> {
+    let invalid = |why: &str| {
+        Err(Error::InvalidArgument(format!(
+            "neurons = {neurons:?} is not a valid network: {why}.\n\
+             Give the number of inputs, any hidden layer sizes, and the number of classes, \
+             e.g. [784, 10], [784, 1000, 10] or [784, 1000, 1000, 10]."
+        )))
+    };
+    if neurons.len() < 2 {
+        return invalid("it needs at least two entries (inputs and outputs)");
+    }
+    if let Some(i) = neurons.iter().position(|&n| n <= 0) {
+        return invalid(&format!("entry {i} is {}, but every layer needs at least one neuron", neurons[i]));
+    }
+    Ok(())
+}
+
+/// Checks that a network fits the data it is given: its first entry must equal the number of
+/// inputs, its last the number of classes.
+pub(crate) fn check_fits(neurons: &[i64], n_inputs: i64, n_classes: i64) -> Result<()> {
+    let (first, last) = (neurons[0], neurons[neurons.len() - 1]);
+    if first != n_inputs {
+        return Err(Error::InvalidArgument(format!(
+            "neurons = {neurons:?} starts with {first}, but each image has {n_inputs} inputs; \
+             make the first entry {n_inputs}."
+        )));
+    }
+    if last != n_classes {
+        return Err(Error::InvalidArgument(format!(
+            "neurons = {neurons:?} ends with {last}, but there are {n_classes} classes (digits 0-9); \
+             make the last entry {n_classes}."
+        )));
+    }
+    Ok(())
+}

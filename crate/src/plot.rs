@@ -1,0 +1,216 @@
+//! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
+
+use crate::error::{Error, Result};
+use crate::training::History;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::register_font;
+use std::path::Path;
+use std::sync::Once;
+
+/// matplotlib's default colour cycle, so the curves look as in the course (train blue, test orange).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+static FONT: Once = Once::new();
+
+/// plotters draws text with a font we ship (DejaVu Sans), so figures look the same everywhere.
+pub(crate) fn register_fonts() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../assets/DejaVuSans.ttf");
+        // The font is compiled in and known to be valid, so registration cannot fail.
+        let _ = register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+/// One named curve: `(x, y)` points joined by a line, with a dot at each point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The legend entry.
+    pub label: String,
+    /// The points, in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One set of axes: a title, the y-range, an optional grey reference line and the curves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Shown above the axes.
+    pub title: String,
+    /// Label of the x axis.
+    pub x_label: String,
+    /// The visible y-range `(low, high)`.
+    pub ylim: (f64, f64),
+    /// A grey horizontal line at this height (the course marks loss 0 and accuracy 1).
+    pub hline: Option<f64>,
+    /// The curves, coloured in order.
+    pub series: Vec<Series>,
+}
+
+/// Panels side by side. Evaluate it as a cell's last expression, or call
+/// [`Figure::evcxr_display`], to see it in the notebook; [`Figure::save`] writes SVG or PNG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The panels, left to right.
+    pub panels: Vec<Panel>,
+    /// Width in pixels (the whole figure).
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// The course's two-panel learning-curve figure for an epoch log: loss (train vs test) on the
+/// left, accuracy on the right, titled with the network's `neurons`. `loss_ylim` and `rate_ylim`
+/// are the y-ranges; the course uses `(-0.05, 1.0)` and `(0.8, 1.025)` for minimnist.
+///
+/// ```no_run
+/// # use mnist_lab::*;
+/// # let history = History::new();
+/// let fig = learning_curves(&history, &[784, 1000, 1000, 10], (-0.05, 1.0), (0.8, 1.025))?;
+/// fig.save("curves.svg")?;
+/// # Ok::<(), Error>(())
+/// ```
+pub fn learning_curves(history: &History, neurons: &[i64], loss_ylim: (f64, f64), rate_ylim: (f64, f64)) -> Result<Figure> {
+    if history.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the epoch log is empty, so there is nothing to plot; train for at least one epoch (nepoch >= 1)".into(),
+        ));
+    }
+    let curve = |label: &str, value: fn(&crate::Epoch) -> f64| Series {
+        label: label.to_string(),
+        points: history.epochs.iter().map(|e| (e.epoch as f64, value(e))).collect(),
+    };
+    Figure::new(vec![
+        Panel {
+            title: format!("loss (network = {neurons:?})"),
+            x_label: "epoch".into(),
+            ylim: loss_ylim,
+            hline: Some(0.0),
+            series: vec![curve("loss for training data", |e| e.loss_l), curve("loss for test data", |e| e.loss_t)],
+        },
+        Panel {
+            title: format!("accuracy (network = {neurons:?})"),
+            x_label: "epoch".into(),
+            ylim: rate_ylim,
+            hline: Some(1.0),
+            series: vec![
+                curve("accuracy for training data", |e| e.rate_l),
+                curve("accuracy for test data", |e| e.rate_t),
+            ],
+        },
+    ])
+}
+
+/// The legend goes where the curves are not: away from the reference line's side.
+fn legend_position(panel: &Panel) -> SeriesLabelPosition {
+    match panel.hline {
+        Some(h) if h > (panel.ylim.0 + panel.ylim.1) / 2.0 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperRight,
+    }
+}
+
+impl Figure {
+    /// A figure of `panels`, 600 × 400 pixels per panel.
+    pub fn new(panels: Vec<Panel>) -> Result<Figure> {
+        for p in &panels {
+            if !(p.ylim.0 < p.ylim.1) {
+                return Err(Error::InvalidArgument(format!(
+                    "the y-range of panel '{}' is {:?}; the low end must be below the high end",
+                    p.title, p.ylim
+                )));
+            }
+        }
+        let width = 600 * panels.len().max(1) as u32;
+        Ok(Figure { panels, width, height: 400 })
+    }
+
+    /// The figure as an SVG document.
+    pub fn to_svg(&self) -> Result<String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
+            self.draw(&root).map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
+        }
+        Ok(svg)
+    }
+
+    /// Writes the figure to `path`: SVG for `.svg`, PNG for `.png`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let fail = |e: String| Error::Io(format!("cannot write the figure to {}: {e}", path.display()));
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("svg") => std::fs::write(path, self.to_svg()?).map_err(|e| fail(e.to_string())),
+            Some("png") => {
+                let root = BitMapBackend::new(path, (self.width, self.height)).into_drawing_area();
+                self.draw(&root).map_err(|e| fail(e.to_string()))
+            }
+            _ => Err(fail("the file name must end in .svg or .png".into())),
+        }
+    }
+
+    /// Shows the figure inline in an evcxr notebook (as SVG). evcxr calls this for a cell's
+    /// last expression; call it yourself to show a figure from the middle of a cell.
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT"),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        register_fonts();
+        root.fill(&WHITE)?;
+        let areas = root.split_evenly((1, self.panels.len().max(1)));
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            let xs = panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+            let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            let (x0, x1) = if x0.is_finite() { (x0, x1) } else { (0.0, 1.0) };
+            let pad = ((x1 - x0) * 0.05).max(0.5);
+            let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
+            let mut chart = ChartBuilder::on(area)
+                .caption(&panel.title, ("sans-serif", 17))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(55)
+                .build_cartesian_2d(xr.clone(), y0..y1)?;
+            chart
+                .configure_mesh()
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(0xe5, 0xe5, 0xe5))
+                .x_desc(&panel.x_label)
+                .label_style(("sans-serif", 13))
+                .draw()?;
+            if let Some(h) = panel.hline {
+                chart.draw_series(LineSeries::new([(xr.start, h), (xr.end, h)], RGBColor(0x80, 0x80, 0x80).stroke_width(1)))?;
+            }
+            for (i, s) in panel.series.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                // Clip to the visible range, as matplotlib does with set_ylim.
+                let pts: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (x, y.clamp(y0, y1))).collect();
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
+                    .label(s.label.as_str())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+                chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+            }
+            chart
+                .configure_series_labels()
+                .label_font(("sans-serif", 13))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(0xcc, 0xcc, 0xcc))
+                .position(legend_position(panel))
+                .draw()?;
+        }
+        root.present()
+    }
+}

@@ -1,0 +1,100 @@
+//! A model summary in the style of torchsummary: layers, output shapes, parameter counts.
+
+use crate::model::Mlp;
+use std::fmt;
+
+/// One row of a [`Summary`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerRow {
+    /// Layer type and position, e.g. `Linear-1`, `ReLU-2`.
+    pub name: String,
+    /// Shape of the layer's output for the summary's batch size.
+    pub output_shape: Vec<i64>,
+    /// Number of parameters of the layer.
+    pub params: i64,
+}
+
+/// The table printed by [`summary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// One row per layer, in order.
+    pub rows: Vec<LayerRow>,
+    /// All parameters.
+    pub total_params: i64,
+    /// Parameters the optimizer changes.
+    pub trainable_params: i64,
+    /// Batch size used for the shapes and sizes.
+    pub batch_size: i64,
+    /// Number of inputs per sample.
+    pub n_inputs: i64,
+}
+
+/// Summarises `net` for batches of `batch_size` samples, like `torchsummary.summary`.
+///
+/// ```no_run
+/// # use mnist_lab::*;
+/// let net = Mlp::new(&[784, 1000, 1000, 10], device())?;
+/// println!("{}", summary(&net, 1));   // ... Total params: 1,796,010 ...
+/// # Ok::<(), Error>(())
+/// ```
+pub fn summary(net: &Mlp, batch_size: i64) -> Summary {
+    let mut rows = Vec::new();
+    let n = net.neurons();
+    for (i, pair) in n.windows(2).enumerate() {
+        let shape = vec![batch_size, pair[1]];
+        rows.push(LayerRow { name: format!("Linear-{}", rows.len() + 1), output_shape: shape.clone(), params: pair[0] * pair[1] + pair[1] });
+        if i + 2 < n.len() {
+            rows.push(LayerRow { name: format!("ReLU-{}", rows.len() + 1), output_shape: shape, params: 0 });
+        }
+    }
+    let total = net.num_parameters();
+    Summary { rows, total_params: total, trainable_params: total, batch_size, n_inputs: n[0] }
+}
+
+/// `1796010` → `1,796,010`.
+fn thousands(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Megabytes (MiB, as torchsummary) of `n` float32 values.
+fn mb(n: i64) -> f64 {
+    n as f64 * 4.0 / (1024.0 * 1024.0)
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = "-".repeat(64);
+        let double = "=".repeat(64);
+        writeln!(f, "{line}")?;
+        writeln!(f, "{:>20}  {:>25} {:>15}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(f, "{double}")?;
+        for r in &self.rows {
+            writeln!(f, "{:>20}  {:>25} {:>15}", r.name, format!("{:?}", r.output_shape), thousands(r.params))?;
+        }
+        writeln!(f, "{double}")?;
+        writeln!(f, "Total params: {}", thousands(self.total_params))?;
+        writeln!(f, "Trainable params: {}", thousands(self.trainable_params))?;
+        writeln!(f, "Non-trainable params: {}", thousands(self.total_params - self.trainable_params))?;
+        writeln!(f, "{line}")?;
+        let input = mb(self.batch_size * self.n_inputs);
+        // Outputs are kept for the backward pass, which stores a gradient of the same size.
+        let activations = 2.0 * mb(self.rows.iter().map(|r| r.output_shape.iter().product::<i64>()).sum());
+        let params = mb(self.total_params);
+        writeln!(f, "Input size (MB): {input:.2}")?;
+        writeln!(f, "Forward/backward pass size (MB): {activations:.2}")?;
+        writeln!(f, "Params size (MB): {params:.2}")?;
+        writeln!(f, "Estimated Total Size (MB): {:.2}", input + activations + params)?;
+        write!(f, "{line}")
+    }
+}
