@@ -22,19 +22,34 @@ pub const N_CLASSES: i64 = 10;
 pub const MINIMNIST_MD5: &str = "d8a98786bfeb225eb2c9e22e0b0dc070";
 /// The four MNIST files with the official MD5s of their *uncompressed* contents.
 pub const MNIST_FILES: [(&str, &str); 4] = [
-    ("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"),
-    ("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"),
-    ("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"),
-    ("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637"),
+    (
+        "train-images-idx3-ubyte.gz",
+        "6bbc9ace898e44ae57da46a324031adb",
+    ),
+    (
+        "train-labels-idx1-ubyte.gz",
+        "a25bea736e30d166cdddb491f175f624",
+    ),
+    (
+        "t10k-images-idx3-ubyte.gz",
+        "2646ac647ad5339dbf082846283269ea",
+    ),
+    (
+        "t10k-labels-idx1-ubyte.gz",
+        "27ae3e4e09519cfbb04c329615203637",
+    ),
 ];
 
-const REMAKE: &str = "restore it with `git checkout data/` or re-create data/ with scripts/make-data";
+const REMAKE: &str =
+    "restore it with `git checkout data/` or re-create data/ with scripts/make-data";
 
 /// The folder holding the shipped data: `$MNIST_LAB_DATA` when set, else the repository's `data/`.
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("MNIST_LAB_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("data"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("data"),
     }
 }
 
@@ -90,7 +105,10 @@ impl Dataset {
 
     /// How many samples of each digit the set holds (index = digit).
     pub fn class_counts(&self) -> Vec<usize> {
-        let counts = self.labels.bincount::<Tensor>(None, N_CLASSES).to_device(Device::Cpu);
+        let counts = self
+            .labels
+            .bincount::<Tensor>(None, N_CLASSES)
+            .to_device(Device::Cpu);
         Vec::<i64>::try_from(&counts)
             .expect("bincount returns int64")
             .into_iter()
@@ -147,7 +165,10 @@ pub fn mnist_from(dir: impl AsRef<Path>, device: Device) -> Result<(Dataset, Dat
         let x = idx_payload(&images.0, &images.1, 0x803)?;
         let y = idx_payload(&labels.0, &labels.1, 0x801)?;
         // As torchvision's ToTensor: float32 pixel / 255.
-        let x = Tensor::from_slice(x).f_view([-1, N_INPUTS])?.f_to_kind(Kind::Float)? / 255.0;
+        let x = Tensor::from_slice(x)
+            .f_view([-1, N_INPUTS])?
+            .f_to_kind(Kind::Float)?
+            / 255.0;
         let y = Tensor::from_slice(y).f_to_kind(Kind::Int64)?;
         Dataset::new(x, y, device)
     };
@@ -178,7 +199,10 @@ fn check_md5(path: &Path, bytes: &[u8], want: &str) -> Result<()> {
 fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
-        Error::Data(format!("data file {} is not a valid gzip file ({e}); {REMAKE}.", path.display()))
+        Error::Data(format!(
+            "data file {} is not a valid gzip file ({e}); {REMAKE}.",
+            path.display()
+        ))
     })?;
     Ok(out)
 }
@@ -187,7 +211,12 @@ fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
 fn idx_payload<'a>(path: &Path, bytes: &'a [u8], magic: u32) -> Result<&'a [u8]> {
     let ndim = (magic & 0xff) as usize;
     let header = 4 + 4 * ndim;
-    let bad = || Error::Data(format!("data file {} is not an MNIST IDX file; {REMAKE}.", path.display()));
+    let bad = || {
+        Error::Data(format!(
+            "data file {} is not an MNIST IDX file; {REMAKE}.",
+            path.display()
+        ))
+    };
     if bytes.len() < header || u32::from_be_bytes(bytes[0..4].try_into().unwrap()) != magic {
         return Err(bad());
     }
@@ -208,10 +237,15 @@ fn parse_minimnist(path: &Path, bytes: &[u8], device: Device) -> Result<(Dataset
             path.display()
         ))
     };
-    let mut npz = NpzReader::new(Cursor::new(bytes)).map_err(|e| bad(format!("not an npz archive ({e})")))?;
+    let mut npz =
+        NpzReader::new(Cursor::new(bytes)).map_err(|e| bad(format!("not an npz archive ({e})")))?;
     let mut set = |dat: &str, lab: &str| -> Result<Dataset> {
-        let x: Array2<u8> = npz.by_name(dat).map_err(|e| bad(format!("array {dat}: {e}")))?;
-        let y: Array1<i64> = npz.by_name(lab).map_err(|e| bad(format!("array {lab}: {e}")))?;
+        let x: Array2<u8> = npz
+            .by_name(dat)
+            .map_err(|e| bad(format!("array {dat}: {e}")))?;
+        let y: Array1<i64> = npz
+            .by_name(lab)
+            .map_err(|e| bad(format!("array {lab}: {e}")))?;
         if x.ncols() != N_INPUTS as usize || x.nrows() != y.len() {
             return Err(bad(format!(
                 "{dat} has shape {:?} and {lab} has {} labels; expected n×784 and n",
@@ -228,7 +262,11 @@ fn parse_minimnist(path: &Path, bytes: &[u8], device: Device) -> Result<(Dataset
             .f_view([n, N_INPUTS])?
             .f_to_kind(Kind::Double)?
             / 255.0;
-        Dataset::new(images, Tensor::from_slice(y.as_slice().expect("1-D array")), device)
+        Dataset::new(
+            images,
+            Tensor::from_slice(y.as_slice().expect("1-D array")),
+            device,
+        )
     };
     Ok((set("datL", "labL")?, set("datT", "labT")?))
 }
@@ -297,12 +335,21 @@ impl DataLoader {
     /// One epoch of `(images, labels)` batches.
     pub fn batches(&self) -> Batches {
         let (images, labels) = if self.shuffle {
-            let order = Tensor::randperm(self.len() as i64, (Kind::Int64, Device::Cpu)).to_device(self.device());
-            (self.images.index_select(0, &order), self.labels.index_select(0, &order))
+            let order = Tensor::randperm(self.len() as i64, (Kind::Int64, Device::Cpu))
+                .to_device(self.device());
+            (
+                self.images.index_select(0, &order),
+                self.labels.index_select(0, &order),
+            )
         } else {
             (self.images.shallow_clone(), self.labels.shallow_clone())
         };
-        Batches { images, labels, batch_size: self.batch_size, start: 0 }
+        Batches {
+            images,
+            labels,
+            batch_size: self.batch_size,
+            start: 0,
+        }
     }
 }
 
@@ -324,7 +371,10 @@ impl Iterator for Batches {
             return None;
         }
         let len = self.batch_size.min(n - self.start);
-        let batch = (self.images.narrow(0, self.start, len), self.labels.narrow(0, self.start, len));
+        let batch = (
+            self.images.narrow(0, self.start, len),
+            self.labels.narrow(0, self.start, len),
+        );
         self.start += len;
         Some(batch)
     }

@@ -52,7 +52,10 @@ impl std::error::Error for Error {}
 
 impl From<tch::TchError> for Error {
     fn from(e: tch::TchError) -> Self {
-        let text = e.to_string();
+        let text = match e {
+            tch::TchError::Torch(message) => message,
+            other => other.to_string(),
+        };
         if text.contains("out of memory") {
             // libtorch's message is long; keep its first line, which names the sizes.
             let first = text.lines().next().unwrap_or(&text);

@@ -39,10 +39,15 @@ pub mod plot;
 pub mod summary;
 pub mod training;
 
-pub use data::{data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES, N_INPUTS};
+pub use data::{
+    data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES,
+    N_INPUTS,
+};
 pub use device::{device, device_name};
 pub use error::{Error, Result};
 pub use model::Mlp;
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use summary::{summary, Summary};
-pub use training::{evaluate, final_line, seed, train, Adam, CrossEntropyLoss, Epoch, History, Reduction};
+pub use training::{
+    evaluate, final_line, seed, train, Adam, CrossEntropyLoss, Epoch, History, Reduction,
+};

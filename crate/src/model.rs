@@ -43,7 +43,11 @@ impl Mlp {
                 layer.add("bias", bias.f_to_device(device)?, true),
             ));
         }
-        Ok(Mlp { vs, layers, neurons: neurons.to_vec() })
+        Ok(Mlp {
+            vs,
+            layers,
+            neurons: neurons.to_vec(),
+        })
     }
 
     /// The `neurons` list the network was built from.
@@ -58,7 +62,10 @@ impl Mlp {
 
     /// All trainable tensors, layer by layer, weight before bias (PyTorch's `parameters()` order).
     pub fn parameters(&self) -> Vec<Tensor> {
-        self.layers.iter().flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()]).collect()
+        self.layers
+            .iter()
+            .flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()])
+            .collect()
     }
 
     /// Total number of trainable values.
@@ -118,7 +125,10 @@ fn check_neurons(neurons: &[i64]) -> Result<()> {
         return invalid("it needs at least two entries (inputs and outputs)");
     }
     if let Some(i) = neurons.iter().position(|&n| n <= 0) {
-        return invalid(&format!("entry {i} is {}, but every layer needs at least one neuron", neurons[i]));
+        return invalid(&format!(
+            "entry {i} is {}, but every layer needs at least one neuron",
+            neurons[i]
+        ));
     }
     Ok(())
 }

@@ -80,7 +80,12 @@ pub struct Figure {
 /// fig.save("curves.svg")?;
 /// # Ok::<(), Error>(())
 /// ```
-pub fn learning_curves(history: &History, neurons: &[i64], loss_ylim: (f64, f64), rate_ylim: (f64, f64)) -> Result<Figure> {
+pub fn learning_curves(
+    history: &History,
+    neurons: &[i64],
+    loss_ylim: (f64, f64),
+    rate_ylim: (f64, f64),
+) -> Result<Figure> {
     if history.is_empty() {
         return Err(Error::InvalidArgument(
             "the epoch log is empty, so there is nothing to plot; train for at least one epoch (nepoch >= 1)".into(),
@@ -88,7 +93,11 @@ pub fn learning_curves(history: &History, neurons: &[i64], loss_ylim: (f64, f64)
     }
     let curve = |label: &str, value: fn(&crate::Epoch) -> f64| Series {
         label: label.to_string(),
-        points: history.epochs.iter().map(|e| (e.epoch as f64, value(e))).collect(),
+        points: history
+            .epochs
+            .iter()
+            .map(|e| (e.epoch as f64, value(e)))
+            .collect(),
     };
     Figure::new(vec![
         Panel {
@@ -96,7 +105,10 @@ pub fn learning_curves(history: &History, neurons: &[i64], loss_ylim: (f64, f64)
             x_label: "epoch".into(),
             ylim: loss_ylim,
             hline: Some(0.0),
-            series: vec![curve("loss for training data", |e| e.loss_l), curve("loss for test data", |e| e.loss_t)],
+            series: vec![
+                curve("loss for training data", |e| e.loss_l),
+                curve("loss for test data", |e| e.loss_t),
+            ],
         },
         Panel {
             title: format!("accuracy (network = {neurons:?})"),
@@ -131,15 +143,21 @@ impl Figure {
             }
         }
         let width = 600 * panels.len().max(1) as u32;
-        Ok(Figure { panels, width, height: 400 })
+        Ok(Figure {
+            panels,
+            width,
+            height: 400,
+        })
     }
 
     /// The figure as an SVG document.
     pub fn to_svg(&self) -> Result<String> {
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
-            self.draw(&root).map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
+            let root =
+                SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
+            self.draw(&root)
+                .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
         }
         Ok(svg)
     }
@@ -147,7 +165,12 @@ impl Figure {
     /// Writes the figure to `path`: SVG for `.svg`, PNG for `.png`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let fail = |e: String| Error::Io(format!("cannot write the figure to {}: {e}", path.display()));
+        let fail = |e: String| {
+            Error::Io(format!(
+                "cannot write the figure to {}: {e}",
+                path.display()
+            ))
+        };
         match path.extension().and_then(|e| e.to_str()) {
             Some("svg") => std::fs::write(path, self.to_svg()?).map_err(|e| fail(e.to_string())),
             Some("png") => {
@@ -167,13 +190,21 @@ impl Figure {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         register_fonts();
         root.fill(&WHITE)?;
         let areas = root.split_evenly((1, self.panels.len().max(1)));
         for (panel, area) in self.panels.iter().zip(&areas) {
-            let xs = panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-            let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            let xs = panel
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0));
+            let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
             let (x0, x1) = if x0.is_finite() { (x0, x1) } else { (0.0, 1.0) };
             let pad = ((x1 - x0) * 0.05).max(0.5);
             let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
@@ -191,16 +222,25 @@ impl Figure {
                 .label_style(("sans-serif", 13))
                 .draw()?;
             if let Some(h) = panel.hline {
-                chart.draw_series(LineSeries::new([(xr.start, h), (xr.end, h)], RGBColor(0x80, 0x80, 0x80).stroke_width(1)))?;
+                chart.draw_series(LineSeries::new(
+                    [(xr.start, h), (xr.end, h)],
+                    RGBColor(0x80, 0x80, 0x80).stroke_width(1),
+                ))?;
             }
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 // Clip to the visible range, as matplotlib does with set_ylim.
-                let pts: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (x, y.clamp(y0, y1))).collect();
+                let pts: Vec<(f64, f64)> = s
+                    .points
+                    .iter()
+                    .map(|&(x, y)| (x, y.clamp(y0, y1)))
+                    .collect();
                 chart
                     .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
                     .label(s.label.as_str())
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
                 chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
             }
             chart

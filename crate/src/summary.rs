@@ -42,13 +42,27 @@ pub fn summary(net: &Mlp, batch_size: i64) -> Summary {
     let n = net.neurons();
     for (i, pair) in n.windows(2).enumerate() {
         let shape = vec![batch_size, pair[1]];
-        rows.push(LayerRow { name: format!("Linear-{}", rows.len() + 1), output_shape: shape.clone(), params: pair[0] * pair[1] + pair[1] });
+        rows.push(LayerRow {
+            name: format!("Linear-{}", rows.len() + 1),
+            output_shape: shape.clone(),
+            params: pair[0] * pair[1] + pair[1],
+        });
         if i + 2 < n.len() {
-            rows.push(LayerRow { name: format!("ReLU-{}", rows.len() + 1), output_shape: shape, params: 0 });
+            rows.push(LayerRow {
+                name: format!("ReLU-{}", rows.len() + 1),
+                output_shape: shape,
+                params: 0,
+            });
         }
     }
     let total = net.num_parameters();
-    Summary { rows, total_params: total, trainable_params: total, batch_size, n_inputs: n[0] }
+    Summary {
+        rows,
+        total_params: total,
+        trainable_params: total,
+        batch_size,
+        n_inputs: n[0],
+    }
 }
 
 /// `1796010` → `1,796,010`.
@@ -77,24 +91,47 @@ impl fmt::Display for Summary {
         let line = "-".repeat(64);
         let double = "=".repeat(64);
         writeln!(f, "{line}")?;
-        writeln!(f, "{:>20}  {:>25} {:>15}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(
+            f,
+            "{:>20}  {:>25} {:>15}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
         writeln!(f, "{double}")?;
         for r in &self.rows {
-            writeln!(f, "{:>20}  {:>25} {:>15}", r.name, format!("{:?}", r.output_shape), thousands(r.params))?;
+            writeln!(
+                f,
+                "{:>20}  {:>25} {:>15}",
+                r.name,
+                format!("{:?}", r.output_shape),
+                thousands(r.params)
+            )?;
         }
         writeln!(f, "{double}")?;
         writeln!(f, "Total params: {}", thousands(self.total_params))?;
         writeln!(f, "Trainable params: {}", thousands(self.trainable_params))?;
-        writeln!(f, "Non-trainable params: {}", thousands(self.total_params - self.trainable_params))?;
+        writeln!(
+            f,
+            "Non-trainable params: {}",
+            thousands(self.total_params - self.trainable_params)
+        )?;
         writeln!(f, "{line}")?;
         let input = mb(self.batch_size * self.n_inputs);
         // Outputs are kept for the backward pass, which stores a gradient of the same size.
-        let activations = 2.0 * mb(self.rows.iter().map(|r| r.output_shape.iter().product::<i64>()).sum());
+        let activations = 2.0
+            * mb(self
+                .rows
+                .iter()
+                .map(|r| r.output_shape.iter().product::<i64>())
+                .sum());
         let params = mb(self.total_params);
         writeln!(f, "Input size (MB): {input:.2}")?;
         writeln!(f, "Forward/backward pass size (MB): {activations:.2}")?;
         writeln!(f, "Params size (MB): {params:.2}")?;
-        writeln!(f, "Estimated Total Size (MB): {:.2}", input + activations + params)?;
+        writeln!(
+            f,
+            "Estimated Total Size (MB): {:.2}",
+            input + activations + params
+        )?;
         write!(f, "{line}")
     }
 }

@@ -109,7 +109,12 @@ impl Adam {
         let step_size = self.lr / bias_correction1;
         let bias_correction2_sqrt = bias_correction2.powf(0.5);
         tch::no_grad(|| -> Result<()> {
-            for ((p, m), v) in self.params.iter_mut().zip(&mut self.exp_avg).zip(&mut self.exp_avg_sq) {
+            for ((p, m), v) in self
+                .params
+                .iter_mut()
+                .zip(&mut self.exp_avg)
+                .zip(&mut self.exp_avg_sq)
+            {
                 let g = p.grad();
                 if !g.defined() {
                     continue;
@@ -133,7 +138,12 @@ impl Adam {
 /// fraction classified correctly (both measured while the weights change).
 ///
 /// Loss and correct count are accumulated on the device and read once at the end of the epoch.
-pub fn train(net: &Mlp, loss_func: &CrossEntropyLoss, optimizer: &mut Adam, dl: &DataLoader) -> Result<(f64, f64)> {
+pub fn train(
+    net: &Mlp,
+    loss_func: &CrossEntropyLoss,
+    optimizer: &mut Adam,
+    dl: &DataLoader,
+) -> Result<(f64, f64)> {
     run_epoch(net, loss_func, Some(optimizer), dl)
 }
 
@@ -168,10 +178,17 @@ fn run_epoch(
             opt.step()?;
         }
         let _ = loss_sum.f_add_(&loss.detach().f_to_kind(Kind::Double)?)?;
-        let _ = ncorrect.f_add_(&y.f_argmax(1, false)?.f_eq_tensor(&lab)?.f_sum(Kind::Int64)?)?;
+        let _ = ncorrect.f_add_(
+            &y.f_argmax(1, false)?
+                .f_eq_tensor(&lab)?
+                .f_sum(Kind::Int64)?,
+        )?;
     }
     let n = dl.len() as f64;
-    Ok((loss_sum.f_double_value(&[])? / n, ncorrect.f_double_value(&[])? / n))
+    Ok((
+        loss_sum.f_double_value(&[])? / n,
+        ncorrect.f_double_value(&[])? / n,
+    ))
 }
 
 /// One row of the epoch log: the epoch number, loss and rate on the learning (L) and test (T) sets.
@@ -217,8 +234,21 @@ impl History {
     }
 
     /// Records one epoch and returns its row (print it with `println!("{row}")`).
-    pub fn push(&mut self, epoch: usize, loss_l: f64, loss_t: f64, rate_l: f64, rate_t: f64) -> Epoch {
-        let row = Epoch { epoch, loss_l, loss_t, rate_l, rate_t };
+    pub fn push(
+        &mut self,
+        epoch: usize,
+        loss_l: f64,
+        loss_t: f64,
+        rate_l: f64,
+        rate_t: f64,
+    ) -> Epoch {
+        let row = Epoch {
+            epoch,
+            loss_l,
+            loss_t,
+            rate_l,
+            rate_t,
+        };
         self.epochs.push(row);
         row
     }

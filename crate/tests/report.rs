@@ -1,0 +1,104 @@
+//! What the student sees: the model summary and the learning-curve figure.
+
+use mnist_lab::*;
+use tch::Device;
+
+#[test]
+fn summary_of_the_three_layer_net() {
+    let net = Mlp::new(&[784, 1000, 1000, 10], Device::Cpu).unwrap();
+    let text = summary(&net, 1).to_string();
+    let expected_rows = [
+        ("Linear-1", "[1, 1000]", "785,000"),
+        ("ReLU-2", "[1, 1000]", "0"),
+        ("Linear-3", "[1, 1000]", "1,001,000"),
+        ("ReLU-4", "[1, 1000]", "0"),
+        ("Linear-5", "[1, 10]", "10,010"),
+    ];
+    for (name, shape, params) in expected_rows {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in\n{text}"));
+        assert_eq!(
+            line.split_whitespace().collect::<Vec<_>>().join(" "),
+            format!("{name} {shape} {params}")
+        );
+    }
+    assert!(
+        text.contains(
+            "Total params: 1,796,010\nTrainable params: 1,796,010\nNon-trainable params: 0\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Params size (MB): 6.85"), "{text}");
+    let logistic = summary(&Mlp::new(&[784, 10], Device::Cpu).unwrap(), 100).to_string();
+    assert!(
+        logistic.contains("[100, 10]") && logistic.contains("Total params: 7,850"),
+        "{logistic}"
+    );
+    assert!(!logistic.contains("ReLU"));
+}
+
+fn history() -> History {
+    let mut h = History::new();
+    for t in 1..=5 {
+        let f = t as f64;
+        h.push(t, 1.0 / f, 0.5 + 0.01 * f, 0.9 + 0.02 * f, 0.9 + 0.01 * f);
+    }
+    h
+}
+
+#[test]
+fn the_figure_has_both_panels_and_legends() {
+    let fig = learning_curves(
+        &history(),
+        &[784, 1000, 1000, 10],
+        (-0.05, 1.0),
+        (0.8, 1.025),
+    )
+    .unwrap();
+    let svg = fig.to_svg().unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
+    for text in [
+        "loss (network = [784, 1000, 1000, 10])",
+        "accuracy (network = [784, 1000, 1000, 10])",
+        "loss for training data",
+        "loss for test data",
+        "accuracy for training data",
+        "accuracy for test data",
+    ] {
+        assert!(svg.contains(text), "missing {text:?}");
+    }
+    // Train blue and test orange, as matplotlib draws them.
+    assert!(svg.contains("#1F77B4") && svg.contains("#FF7F0E"));
+}
+
+#[test]
+fn the_figure_saves_as_svg_and_png() {
+    let fig = learning_curves(&history(), &[784, 10], (-0.05, 1.0), (0.8, 1.025)).unwrap();
+    let dir = std::env::temp_dir().join(format!("mnist_lab_fig_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    fig.save(dir.join("c.svg")).unwrap();
+    fig.save(dir.join("c.png")).unwrap();
+    assert!(std::fs::read_to_string(dir.join("c.svg"))
+        .unwrap()
+        .contains("loss (network = [784, 10])"));
+    assert_eq!(&std::fs::read(dir.join("c.png")).unwrap()[1..4], b"PNG");
+    let m = fig.save(dir.join("c.jpg")).unwrap_err().to_string();
+    assert!(m.ends_with("the file name must end in .svg or .png"), "{m}");
+}
+
+#[test]
+fn an_empty_log_or_a_bad_range_is_explained() {
+    let m = learning_curves(&History::new(), &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        m.contains("train for at least one epoch (nepoch >= 1)"),
+        "{m}"
+    );
+    let m = learning_curves(&history(), &[784, 10], (1.0, 0.0), (0.8, 1.025))
+        .unwrap_err()
+        .to_string();
+    assert!(m.contains("the low end must be below the high end"), "{m}");
+}

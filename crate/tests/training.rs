@@ -1,0 +1,191 @@
+//! Loss, Adam, train and evaluate: against PyTorch, a hand computation, and reproducibility.
+
+mod common;
+
+use mnist_lab::*;
+use tch::{Device, Kind, Tensor};
+
+#[test]
+fn adam_steps_equal_pytorch() {
+    let _rng = common::rng_lock();
+    let reference = common::torch_reference();
+    seed(0);
+    let net = Mlp::new(&[6, 5, 3], Device::Cpu).unwrap();
+    let x = (Tensor::arange(24, (Kind::Float, Device::Cpu)) / 24.0).view([4, 6]);
+    let lab = Tensor::from_slice(&[0i64, 1, 2, 1]);
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let mut opt = Adam::new(&net, 1e-3).unwrap();
+    for _ in 0..3 {
+        let loss = loss_func.forward(&net.forward(&x).unwrap(), &lab).unwrap();
+        opt.zero_grad().unwrap();
+        loss.backward();
+        opt.step().unwrap();
+    }
+    for (i, p) in net.parameters().iter().enumerate() {
+        assert_eq!(
+            common::values(p),
+            reference[&format!("small.adam3.{i}")],
+            "parameter {i}"
+        );
+    }
+}
+
+#[test]
+fn evaluate_matches_a_hand_computation() {
+    let _rng = common::rng_lock();
+    // Logistic regression with 2 inputs; weights set by hand.
+    let net = Mlp::new(&[2, 10], Device::Cpu).unwrap();
+    let w: Vec<f32> = (0..20).map(|i| (i as f32 - 10.0) / 10.0).collect();
+    let b: Vec<f32> = (0..10).map(|i| i as f32 / 20.0).collect();
+    tch::no_grad(|| {
+        let (mut weight, mut bias) = (
+            net.layers()[0].0.shallow_clone(),
+            net.layers()[0].1.shallow_clone(),
+        );
+        weight.copy_(&Tensor::from_slice(&w).view([10, 2]));
+        bias.copy_(&Tensor::from_slice(&b));
+    });
+    let xs = [[0.5f32, -1.0], [1.0, 2.0], [0.0, 0.25]];
+    let labels = [3i64, 9, 0];
+    let ds = Dataset::new(
+        Tensor::from_slice(&xs.concat()).view([3, 2]),
+        Tensor::from_slice(&labels),
+        Device::Cpu,
+    )
+    .unwrap();
+    let dl = DataLoader::new(&ds, 2, false).unwrap();
+    let (loss, rate) = evaluate(&net, &CrossEntropyLoss::new(Reduction::Sum), &dl).unwrap();
+
+    let (mut want_loss, mut correct) = (0.0f64, 0);
+    for (x, &lab) in xs.iter().zip(&labels) {
+        let logits: Vec<f64> = (0..10)
+            .map(|k| {
+                w[2 * k] as f64 * x[0] as f64 + w[2 * k + 1] as f64 * x[1] as f64 + b[k] as f64
+            })
+            .collect();
+        let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let log_sum_exp = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
+        want_loss += log_sum_exp - logits[lab as usize];
+        let argmax = (0..10)
+            .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+            .unwrap();
+        correct += (argmax as i64 == lab) as usize;
+    }
+    assert!(
+        (loss - want_loss / 3.0).abs() < 1e-5,
+        "{loss} vs {}",
+        want_loss / 3.0
+    );
+    assert_eq!(rate, correct as f64 / 3.0);
+}
+
+fn short_run(seed_value: u64, epochs: usize) -> History {
+    seed(seed_value);
+    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
+    let dl_l = DataLoader::new(&ds_l, 100, false).unwrap();
+    let dl_t = DataLoader::new(&ds_t, 100, false).unwrap();
+    let net = Mlp::new(&[784, 64, 10], Device::Cpu).unwrap();
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let mut optimizer = Adam::new(&net, 1e-3).unwrap();
+    let mut history = History::new();
+    for t in 1..=epochs {
+        let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
+        let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t).unwrap();
+        history.push(t, loss_l, loss_t, rate_l, rate_t);
+    }
+    history
+}
+
+#[test]
+fn training_lowers_the_loss_and_the_same_seed_gives_the_same_log() {
+    let _rng = common::rng_lock();
+    let a = short_run(1, 3);
+    let e = &a.epochs;
+    assert!(
+        e[2].loss_l < e[0].loss_l && e[2].loss_t < e[0].loss_t,
+        "{a}"
+    );
+    assert!(e[2].rate_t > 0.85, "{a}");
+    let b = short_run(1, 3);
+    assert_eq!(a, b, "same seed, different log:\n{a}\n{b}");
+    let c = short_run(2, 1);
+    assert_ne!(a.epochs[0], c.epochs[0]);
+}
+
+#[test]
+fn the_log_prints_the_course_table() {
+    let mut h = History::new();
+    let row = h.push(1, 0.902721, 0.440981, 0.761, 0.864);
+    assert_eq!(row.to_string(), "1   0.90272   0.44098   0.7610   0.8640");
+    h.push(2, 0.35590, 0.33107, 0.8924, 0.904);
+    assert_eq!(
+        h.to_string(),
+        "# epoch  lossL  lossT  rateL  rateT\n1   0.90272   0.44098   0.7610   0.8640\n2   0.35590   0.33107   0.8924   0.9040\n"
+    );
+    assert_eq!(
+        final_line("train", 0.000441, 1.0),
+        "# train: loss 0.00044  accuracy 1.0000"
+    );
+    assert_eq!(
+        final_line("test", 0.252, 0.941),
+        "# test: loss 0.25200  accuracy 0.9410"
+    );
+}
+
+#[test]
+fn a_bad_learning_rate_is_explained() {
+    let _rng = common::rng_lock();
+    let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
+    let m = Adam::new(&net, 0.0).unwrap_err().to_string();
+    assert_eq!(
+        m,
+        "the learning rate must be a positive number, got 0; the course uses 1e-3"
+    );
+}
+
+#[test]
+fn out_of_memory_gets_advice() {
+    let e: Error =
+        tch::TchError::Torch("CUDA out of memory. Tried to allocate 20.00 GiB\nmore".into()).into();
+    assert!(matches!(e, Error::OutOfMemory(_)));
+    let m = e.to_string();
+    assert!(
+        m.starts_with("out of memory: CUDA out of memory. Tried to allocate 20.00 GiB\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("smaller network") && m.contains("smaller batch size"),
+        "{m}"
+    );
+}
+
+#[test]
+fn cuda_smoke_test() {
+    let _rng = common::rng_lock();
+    let device = device();
+    if device == Device::Cpu {
+        eprintln!("cuda_smoke_test: skipped, no usable GPU (device() = cpu)");
+        return;
+    }
+    println!("device: {}", device_name(device));
+    let (ds_l, ds_t) = minimnist(device).unwrap();
+    assert_eq!(ds_l.device(), device);
+    let dl_l = DataLoader::new(&ds_l, 100, false).unwrap();
+    let dl_t = DataLoader::new(&ds_t, 100, false).unwrap();
+    let net = Mlp::new(&[784, 1000, 1000, 10], device).unwrap();
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let mut optimizer = Adam::new(&net, 1e-3).unwrap();
+    let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
+    let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t).unwrap();
+    println!(
+        "{}",
+        Epoch {
+            epoch: 1,
+            loss_l,
+            loss_t,
+            rate_l,
+            rate_t
+        }
+    );
+    assert!(rate_t > 0.8);
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Write crate/tests/fixtures/torch_reference.txt: reference values from real PyTorch.
+
+The crate's tests compare against them to prove that, with the same seed on the CPU,
+its MLP starts from PyTorch's exact initial weights and its Adam takes PyTorch's exact steps.
+Run with the project's venv:  $MNIST_LAB_HOME/venv/bin/python scripts/make_fixtures.py
+Each line: a key, then float32 values written exactly (as Python floats).
+"""
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+
+def mlp(neurons):
+    layers = []
+    for i in range(len(neurons) - 2):
+        layers += [nn.Linear(neurons[i], neurons[i + 1]), nn.ReLU()]
+    layers.append(nn.Linear(neurons[-2], neurons[-1]))
+    return nn.Sequential(*layers)
+
+
+def main():
+    out = []
+
+    def put(key, values):
+        out.append(key + " " + " ".join(repr(float(v)) for v in values))
+
+    torch.manual_seed(0)
+    small = mlp([6, 5, 3])
+    for i, p in enumerate(small.parameters()):
+        put(f"small.init.{i}", p.detach().flatten().tolist())
+
+    x = (torch.arange(24, dtype=torch.float32) / 24).reshape(4, 6)
+    lab = torch.tensor([0, 1, 2, 1])
+    opt = torch.optim.Adam(small.parameters(), lr=1e-3)
+    loss_func = nn.CrossEntropyLoss(reduction="sum")
+    for _ in range(3):
+        loss = loss_func(small(x), lab)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for i, p in enumerate(small.parameters()):
+        put(f"small.adam3.{i}", p.detach().flatten().tolist())
+
+    torch.manual_seed(0)
+    big = mlp([784, 1000, 1000, 10])
+    for i, p in enumerate(big.parameters()):
+        flat = p.detach().flatten()
+        put(f"big.init.{i}.first", flat[:5].tolist())
+        put(f"big.init.{i}.last", flat[-5:].tolist())
+        put(f"big.init.{i}.sum", [flat.double().sum().item()])
+
+    path = Path(__file__).resolve().parent.parent / "crate/tests/fixtures/torch_reference.txt"
+    path.write_text(f"# made by scripts/make_fixtures.py with torch {torch.__version__}\n" + "\n".join(out) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
