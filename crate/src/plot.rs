@@ -135,7 +135,7 @@ impl Figure {
     /// A figure of `panels`, 600 × 400 pixels per panel.
     pub fn new(panels: Vec<Panel>) -> Result<Figure> {
         for p in &panels {
-            if !(p.ylim.0 < p.ylim.1) {
+            if p.ylim.0.partial_cmp(&p.ylim.1) != Some(std::cmp::Ordering::Less) {
                 return Err(Error::InvalidArgument(format!(
                     "the y-range of panel '{}' is {:?}; the low end must be below the high end",
                     p.title, p.ylim
