@@ -4,14 +4,14 @@
 //! Both sets ship in the repository's `data/` folder and are checked against their MD5s
 //! when loaded; `scripts/make-data` re-creates them.
 
-use crate::device::load_cuda;
+use crate::device::{load_cuda, Device};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
 use ndarray::{Array1, Array2};
 use ndarray_npy::NpzReader;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 /// Number of inputs of every MNIST image (28 × 28 pixels).
 pub const N_INPUTS: i64 = 784;
@@ -83,8 +83,8 @@ impl Dataset {
             )));
         }
         Ok(Dataset {
-            images: images.f_to_kind(Kind::Float)?.f_to_device(device)?,
-            labels: labels.f_to_device(device)?,
+            images: images.f_to_kind(Kind::Float)?.f_to_device(device.into())?,
+            labels: labels.f_to_device(device.into())?,
         })
     }
 
@@ -108,7 +108,7 @@ impl Dataset {
         let counts = self
             .labels
             .bincount::<Tensor>(None, N_CLASSES)
-            .to_device(Device::Cpu);
+            .to_device(tch::Device::Cpu);
         Vec::<i64>::try_from(&counts)
             .expect("bincount returns int64")
             .into_iter()
@@ -118,7 +118,7 @@ impl Dataset {
 
     /// The device the set lives on.
     pub fn device(&self) -> Device {
-        self.images.device()
+        self.images.device().into()
     }
 }
 
@@ -329,14 +329,14 @@ impl DataLoader {
 
     /// The device the data lives on.
     pub fn device(&self) -> Device {
-        self.images.device()
+        self.images.device().into()
     }
 
     /// One epoch of `(images, labels)` batches.
     pub fn batches(&self) -> Batches {
         let (images, labels) = if self.shuffle {
-            let order = Tensor::randperm(self.len() as i64, (Kind::Int64, Device::Cpu))
-                .to_device(self.device());
+            let order = Tensor::randperm(self.len() as i64, (Kind::Int64, tch::Device::Cpu))
+                .to_device(self.images.device());
             (
                 self.images.index_select(0, &order),
                 self.labels.index_select(0, &order),

@@ -1,7 +1,7 @@
 //! Choosing where tensors live: the first GPU when one is usable, the CPU otherwise.
 
+use std::fmt;
 use std::sync::Once;
-use tch::Device;
 
 static LOAD_CUDA: Once = Once::new();
 
@@ -13,22 +13,57 @@ static LOAD_CUDA: Once = Once::new();
 /// without a GPU (or without the CUDA libraries) the load fails quietly and the CPU is used.
 pub fn load_cuda() {
     LOAD_CUDA.call_once(|| {
-        for name in [c"libtorch_cuda.so", c"libtorch.so"] {
-            // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the
-            // life of the process on purpose.
-            let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
-            if !handle.is_null() {
-                break;
-            }
-        }
+        // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the life of
+        // the process on purpose.
+        unsafe { libc::dlopen(c"libtorch_cuda.so".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
     });
+}
+
+/// Where tensors live and computations run. Prints as PyTorch does: `cpu`, `cuda:0`.
+///
+/// (A type of this crate rather than `tch::Device`, so that a notebook can keep it in a
+/// variable: evcxr can only keep values whose type the notebook can name.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Device {
+    /// The CPU.
+    Cpu,
+    /// The GPU with this index.
+    Cuda(usize),
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Device::Cpu => f.write_str("cpu"),
+            Device::Cuda(i) => write!(f, "cuda:{i}"),
+        }
+    }
+}
+
+impl From<Device> for tch::Device {
+    fn from(d: Device) -> tch::Device {
+        match d {
+            Device::Cpu => tch::Device::Cpu,
+            Device::Cuda(i) => tch::Device::Cuda(i),
+        }
+    }
+}
+
+impl From<tch::Device> for Device {
+    /// libtorch's device; devices this crate does not train on (MPS, Vulkan) map to the CPU.
+    fn from(d: tch::Device) -> Device {
+        match d {
+            tch::Device::Cuda(i) => Device::Cuda(i),
+            _ => Device::Cpu,
+        }
+    }
 }
 
 /// The device to train on: CUDA device 0 when a GPU is usable, the CPU otherwise.
 ///
 /// ```no_run
 /// let device = mnist_lab::device();
-/// println!("{}", mnist_lab::device_name(device)); // "cuda:0" or "cpu"
+/// println!("{device}"); // "cuda:0" or "cpu"
 /// ```
 pub fn device() -> Device {
     load_cuda();
@@ -36,15 +71,5 @@ pub fn device() -> Device {
         Device::Cuda(0)
     } else {
         Device::Cpu
-    }
-}
-
-/// The device as PyTorch prints it: `cuda:0`, `cpu`, `mps`.
-pub fn device_name(device: Device) -> String {
-    match device {
-        Device::Cpu => "cpu".to_string(),
-        Device::Cuda(i) => format!("cuda:{i}"),
-        Device::Mps => "mps".to_string(),
-        Device::Vulkan => "vulkan".to_string(),
     }
 }

@@ -43,7 +43,7 @@ pub use data::{
     data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES,
     N_INPUTS,
 };
-pub use device::{device, device_name};
+pub use device::{device, Device};
 pub use error::{Error, Result};
 pub use model::Mlp;
 pub use plot::{learning_curves, Figure, Panel, Series};

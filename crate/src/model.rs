@@ -1,8 +1,8 @@
 //! The multilayer perceptron, built from a `neurons` list such as `[784, 1000, 1000, 10]`.
 
-use crate::device::load_cuda;
+use crate::device::{load_cuda, Device};
 use crate::error::{Error, Result};
-use tch::{nn, Device, Kind, Tensor};
+use tch::{nn, Kind, Tensor};
 
 /// A fully connected network: Linear layers with ReLU between them and none after the last
 /// (the softmax lives in the cross-entropy loss).
@@ -30,7 +30,7 @@ impl Mlp {
     pub fn new(neurons: &[i64], device: Device) -> Result<Mlp> {
         check_neurons(neurons)?;
         load_cuda();
-        let vs = nn::VarStore::new(device);
+        let vs = nn::VarStore::new(device.into());
         let root = vs.root();
         let mut layers = Vec::new();
         for (i, pair) in neurons.windows(2).enumerate() {
@@ -39,8 +39,8 @@ impl Mlp {
             let bias = torch_uniform(&[fan_out], 1.0 / (fan_in as f64).sqrt())?;
             let layer = root.sub(i);
             layers.push((
-                layer.add("weight", weight.f_to_device(device)?, true),
-                layer.add("bias", bias.f_to_device(device)?, true),
+                layer.add("weight", weight.f_to_device(device.into())?, true),
+                layer.add("bias", bias.f_to_device(device.into())?, true),
             ));
         }
         Ok(Mlp {
@@ -75,7 +75,7 @@ impl Mlp {
 
     /// The device holding the parameters.
     pub fn device(&self) -> Device {
-        self.vs.device()
+        self.vs.device().into()
     }
 
     /// The underlying variable store (to save or load the weights with tch).
@@ -108,7 +108,7 @@ fn kaiming_uniform_bound(fan_in: i64) -> f64 {
 
 /// `torch.empty(shape).uniform_(-bound, bound)` on the CPU generator.
 fn torch_uniform(shape: &[i64], bound: f64) -> Result<Tensor> {
-    let mut t = Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?;
+    let mut t = Tensor::f_empty(shape, (Kind::Float, tch::Device::Cpu))?;
     let _ = tch::no_grad(|| t.f_uniform_(-bound, bound))?;
     Ok(t)
 }

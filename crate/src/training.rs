@@ -161,12 +161,12 @@ fn run_epoch(
     check_fits(net.neurons(), dl.n_inputs(), N_CLASSES)?;
     if dl.device() != net.device() {
         return Err(Error::InvalidArgument(format!(
-            "the network is on {:?} but the data is on {:?}; create both with the same `device`",
+            "the network is on {} but the data is on {}; create both with the same `device`",
             net.device(),
             dl.device()
         )));
     }
-    let device = net.device();
+    let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
     let mut ncorrect = Tensor::f_zeros([], (Kind::Int64, device))?;
     for (x, lab) in dl.batches() {

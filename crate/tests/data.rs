@@ -4,7 +4,7 @@ mod common;
 
 use mnist_lab::*;
 use std::io::Write;
-use tch::{Device, Kind};
+use tch::Kind;
 
 #[test]
 fn minimnist_has_the_course_shapes_and_types() {

@@ -3,7 +3,6 @@
 mod common;
 
 use mnist_lab::*;
-use tch::Device;
 
 #[test]
 fn parameter_counts() {

@@ -1,7 +1,6 @@
 //! What the student sees: the model summary and the learning-curve figure.
 
 use mnist_lab::*;
-use tch::Device;
 
 #[test]
 fn summary_of_the_three_layer_net() {

@@ -3,7 +3,7 @@
 mod common;
 
 use mnist_lab::*;
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 #[test]
 fn adam_steps_equal_pytorch() {
@@ -11,7 +11,7 @@ fn adam_steps_equal_pytorch() {
     let reference = common::torch_reference();
     seed(0);
     let net = Mlp::new(&[6, 5, 3], Device::Cpu).unwrap();
-    let x = (Tensor::arange(24, (Kind::Float, Device::Cpu)) / 24.0).view([4, 6]);
+    let x = (Tensor::arange(24, (Kind::Float, tch::Device::Cpu)) / 24.0).view([4, 6]);
     let lab = Tensor::from_slice(&[0i64, 1, 2, 1]);
     let loss_func = CrossEntropyLoss::new(Reduction::Sum);
     let mut opt = Adam::new(&net, 1e-3).unwrap();
@@ -167,7 +167,7 @@ fn cuda_smoke_test() {
         eprintln!("cuda_smoke_test: skipped, no usable GPU (device() = cpu)");
         return;
     }
-    println!("device: {}", device_name(device));
+    println!("device: {device}");
     let (ds_l, ds_t) = minimnist(device).unwrap();
     assert_eq!(ds_l.device(), device);
     let dl_l = DataLoader::new(&ds_l, 100, false).unwrap();

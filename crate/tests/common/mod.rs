@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// The reference values written by scripts/make_fixtures.py from real PyTorch.
 pub fn torch_reference() -> HashMap<String, Vec<f64>> {
-    let text = include_str!("fixtures/torch_reference.txt");
+    let text = include_str!("../fixtures/torch_reference.txt");
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .map(|l| {
