@@ -4,7 +4,7 @@
 //! Both sets ship in the repository's `data/` folder and are checked against their MD5s
 //! when loaded; `scripts/make-data` re-creates them.
 
-use crate::device::{load_cuda, Device};
+use crate::device::{init, Device};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
 use ndarray::{Array1, Array2};
@@ -68,7 +68,7 @@ impl Dataset {
     /// A dataset from tensors you made yourself: `images` `[n, d]` float, `labels` `[n]` int64
     /// with values in 0..10. Both are moved to `device`.
     pub fn new(images: Tensor, labels: Tensor, device: Device) -> Result<Dataset> {
-        load_cuda();
+        init();
         let (isz, lsz) = (images.size(), labels.size());
         if isz.len() != 2 || lsz.len() != 1 || isz[0] != lsz[0] {
             return Err(Error::InvalidArgument(format!(

@@ -3,19 +3,33 @@
 use std::fmt;
 use std::sync::Once;
 
-static LOAD_CUDA: Once = Once::new();
+static INIT: Once = Once::new();
 
-/// Makes CUDA visible to libtorch, once per process.
+/// Prepares the process once; every entry point of the crate calls it.
 ///
-/// A tch binary links `libtorch_cpu` but not `libtorch_cuda` (the linker drops it as unused),
-/// and without that library libtorch reports no GPU even on a GPU machine. Loading it with
-/// `RTLD_GLOBAL` registers the CUDA backend, as `import torch` does in Python. On a machine
-/// without a GPU (or without the CUDA libraries) the load fails quietly and the CPU is used.
-pub fn load_cuda() {
-    LOAD_CUDA.call_once(|| {
+/// 1. Makes CUDA visible to libtorch. A tch binary links `libtorch_cpu` but not
+///    `libtorch_cuda` (the linker drops it as unused), and without that library libtorch reports
+///    no GPU even on a GPU machine. Loading it with `RTLD_GLOBAL` registers the CUDA backend, as
+///    `import torch` does in Python. Without a GPU (or the CUDA libraries) the load fails quietly
+///    and the CPU is used.
+/// 2. In an evcxr notebook kernel, sends stderr into stdout. evcxr forwards the two streams on
+///    separate threads, and text written to stderr at the end of a cell (the message of an error
+///    returned with `?`, a panic message) often shows up under the *next* cell. Through stdout it
+///    arrives in order, under the cell that printed it.
+pub fn init() {
+    INIT.call_once(|| {
         // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the life of
         // the process on purpose.
-        unsafe { libc::dlopen(c"libtorch_cuda.so".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
+        unsafe {
+            libc::dlopen(
+                c"libtorch_cuda.so".as_ptr(),
+                libc::RTLD_NOW | libc::RTLD_GLOBAL,
+            )
+        };
+        if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+            // SAFETY: duplicating the process's own standard descriptors.
+            unsafe { libc::dup2(libc::STDOUT_FILENO, libc::STDERR_FILENO) };
+        }
     });
 }
 
@@ -66,7 +80,7 @@ impl From<tch::Device> for Device {
 /// println!("{device}"); // "cuda:0" or "cpu"
 /// ```
 pub fn device() -> Device {
-    load_cuda();
+    init();
     if tch::Cuda::is_available() {
         Device::Cuda(0)
     } else {

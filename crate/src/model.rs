@@ -1,6 +1,6 @@
 //! The multilayer perceptron, built from a `neurons` list such as `[784, 1000, 1000, 10]`.
 
-use crate::device::{load_cuda, Device};
+use crate::device::{init, Device};
 use crate::error::{Error, Result};
 use tch::{nn, Kind, Tensor};
 
@@ -29,7 +29,7 @@ impl Mlp {
     /// Builds the network for `neurons` (inputs, hidden layer sizes..., outputs) on `device`.
     pub fn new(neurons: &[i64], device: Device) -> Result<Mlp> {
         check_neurons(neurons)?;
-        load_cuda();
+        init();
         let vs = nn::VarStore::new(device.into());
         let root = vs.root();
         let mut layers = Vec::new();

@@ -1,7 +1,7 @@
 //! Learning: the loss, the Adam optimizer, one epoch of `train`, `evaluate`, and the epoch log.
 
 use crate::data::{DataLoader, N_CLASSES};
-use crate::device::load_cuda;
+use crate::device::init;
 use crate::error::{Error, Result};
 use crate::model::{check_fits, Mlp};
 use std::fmt;
@@ -10,7 +10,7 @@ use tch::{Kind, Tensor};
 /// Seeds libtorch's random generators (CPU and every GPU): weight initialisation and shuffling.
 /// With the same seed, a CPU run gives the same epoch log twice.
 pub fn seed(seed: u64) {
-    load_cuda();
+    init();
     tch::manual_seed(seed as i64);
 }
 

@@ -2,7 +2,6 @@
 
 mod common;
 
-
 #[test]
 fn a_changed_minimnist_fails_its_checksum_and_the_shipped_one_passes() {
     assert_eq!(
@@ -28,7 +27,9 @@ fn a_changed_minimnist_fails_its_checksum_and_the_shipped_one_passes() {
     out.finish().unwrap();
     // SAFETY: this test binary runs this single test, so no other thread reads the environment.
     unsafe { std::env::set_var("MNIST_LAB_DATA", &dir) };
-    let m = mnist_lab::minimnist(mnist_lab::Device::Cpu).unwrap_err().to_string();
+    let m = mnist_lab::minimnist(mnist_lab::Device::Cpu)
+        .unwrap_err()
+        .to_string();
     assert!(m.contains("minimnist.npz has MD5"), "{m}");
     assert!(
         m.contains(&format!("expected {}", mnist_lab::data::MINIMNIST_MD5)),

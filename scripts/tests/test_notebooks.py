@@ -1,4 +1,5 @@
 """The notebooks, executed headless the way a student runs them, and checked on what they show."""
+import base64
 import re
 import sys
 from pathlib import Path
@@ -122,6 +123,19 @@ def test_invalid_network_gives_one_message_and_keeps_the_variables():
 
     nb = run("experiment1_minimnist.ipynb", edit=edit, extra_cells=['println!("still here: {} {}", ds_l.len(), device);'])
     out = text(nb)
-    assert "neurons = [784, 0, 10] is not a valid network: entry 1 is 0" in out
     assert "panicked" not in out
+    # The message shows under the cell that failed, and nowhere else.
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "let neurons" in c.source]
+    assert "neurons = [784, 0, 10] is not a valid network: entry 1 is 0" in nbrun.cell_text(cell)
+    assert out.count("is not a valid network") == 1
     assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
+
+
+def test_html_export_embeds_the_figure():
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_notebook_node(run("experiment1_minimnist.ipynb"))
+    # nbconvert embeds each SVG output as a base64 data URI in an <img>.
+    figures = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert any("<svg" in f and "loss (network = [784, 1000, 1000, 10])" in f for f in figures), len(figures)
+    assert "# test: loss" in html
