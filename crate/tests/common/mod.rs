@@ -35,3 +35,19 @@ pub fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Asserts that two float32 parameter lists agree to float32 rounding of Adam's updates: within
+/// 4 units in the last place of the larger value plus a millionth of the learning rate 1e-3
+/// (each step moves a value by about the learning rate, and implementations may round a term of
+/// that step differently).
+pub fn assert_close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    for (k, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ulp = (g.abs().max(w.abs()) as f32).to_bits();
+        let ulp = f32::from_bits(ulp + 1) as f64 - f32::from_bits(ulp) as f64;
+        assert!(
+            (g - w).abs() <= 4.0 * ulp + 1e-9,
+            "{what}, value {k}: {g} vs {w}"
+        );
+    }
+}
