@@ -49,5 +49,6 @@ pub use model::Mlp;
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use summary::{summary, Summary};
 pub use training::{
-    evaluate, final_line, seed, train, Adam, CrossEntropyLoss, Epoch, History, Reduction,
+    evaluate, final_line, seed, stop_requested, train, Adam, CrossEntropyLoss, Epoch, History,
+    Reduction, STOP_FILE,
 };

@@ -139,3 +139,86 @@ def test_html_export_embeds_the_figure():
     figures = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
     assert any("<svg" in f and "loss (network = [784, 1000, 1000, 10])" in f for f in figures), len(figures)
     assert "# test: loss" in html
+
+
+def _exp1(replace, extra):
+    """Experiment 1 with text replacements in its cells (and 1 epoch), plus extra cells."""
+
+    def edit(src):
+        for old, new in replace:
+            assert old in NOTEBOOK_TEXT, old
+            src = src.replace(old, new)
+        return src.replace("let nepoch = 50;", "let nepoch = 1;")
+
+    return run("experiment1_minimnist.ipynb", edit=edit, extra_cells=extra)
+
+
+NOTEBOOK_TEXT = "".join(c.source for c in nbformat.read(NOTEBOOKS / "experiment1_minimnist.ipynb", as_version=4).cells)
+NEURONS = "let neurons = [784, 1000, 1000, 10];"
+STILL_HERE = 'println!("still here: {} {}", ds_l.len(), device);'
+
+
+@pytest.mark.parametrize(
+    "replace, message",
+    [
+        ([(NEURONS, "let neurons = [784];")], "neurons = [784] is not a valid network: it needs at least two entries"),
+        ([(NEURONS, "let neurons = [100, 10];")], "neurons = [100, 10] starts with 100, but each image has 784 inputs"),
+        ([(NEURONS, "let neurons = [784, 0, 10];")], "neurons = [784, 0, 10] is not a valid network: entry 1 is 0"),
+        ([(NEURONS, "let neurons = [784, 1000, 9];")], "neurons = [784, 1000, 9] ends with 9, but there are 10 classes"),
+        ([("let nepoch = 50;", "let nepoch = 0;")], "the epoch log is empty, so there is nothing to plot"),
+        ([("DataLoader::new(&ds_l, 100, false)", "DataLoader::new(&ds_l, 0, false)")], "batch_size must be at least 1"),
+    ],
+    ids=["one-entry", "wrong-inputs", "zero-layer", "wrong-classes", "nepoch-0", "batch-0"],
+)
+def test_bad_input_in_the_experiment_cell(replace, message):
+    nb = _exp1(replace, [STILL_HERE])
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "let neurons" in c.source]
+    assert message in nbrun.cell_text(cell), nbrun.cell_text(cell)
+    out = text(nb)
+    assert out.count(message) == 1 and "panicked" not in out
+    assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
+
+
+def _bad_data(tmp_path, damage):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(SCRIPTS.parent / "data", data)
+    damage(data / "minimnist.npz")
+    return str(data)
+
+
+def _relabelled(path):
+    import numpy as np
+
+    z = dict(np.load(path))
+    z["labT"][0] = (z["labT"][0] + 1) % 10
+    np.savez(path, **z)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.unlink(), "cannot read data file"),
+        (lambda p: p.write_bytes(p.read_bytes()[:100000]), "is not a valid minimnist file"),
+        (_relabelled, "has MD5"),
+    ],
+    ids=["missing", "corrupted", "wrong-checksum"],
+)
+def test_bad_data_file(tmp_path, monkeypatch, damage, message):
+    monkeypatch.setenv("MNIST_LAB_DATA", _bad_data(tmp_path, damage))
+    nb = run("experiment1_minimnist.ipynb", extra_cells=['println!("still here: {device}");'])
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "minimnist(device)" in c.source]
+    shown = nbrun.cell_text(cell)
+    assert message in shown and "minimnist.npz" in shown and "git checkout data/" in shown, shown
+    out = text(nb)
+    assert out.count(message) == 1 and "panicked" not in out
+    assert re.search(r"still here: (cpu|cuda:0)", out), out
+
+
+def test_a_panic_keeps_the_variables():
+    # Indexing past the end of a tensor panics inside tch (not a `?` error).
+    nb = _exp1([], ['println!("{:?}", ds_l.images.get(123456).size());', STILL_HERE])
+    out = text(nb)
+    assert "panicked" in out and "index 123456 out of range" in out
+    assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
