@@ -132,7 +132,8 @@ fn legend_position(panel: &Panel) -> SeriesLabelPosition {
 }
 
 impl Figure {
-    /// A figure of `panels`, 600 × 400 pixels per panel.
+    /// A figure of `panels`, 480 × 340 pixels per panel (two panels fit JupyterLab's notebook
+    /// column beside the file browser on a 1400-pixel-wide screen, without scrolling).
     pub fn new(panels: Vec<Panel>) -> Result<Figure> {
         for p in &panels {
             if p.ylim.0.partial_cmp(&p.ylim.1) != Some(std::cmp::Ordering::Less) {
@@ -142,11 +143,11 @@ impl Figure {
                 )));
             }
         }
-        let width = 600 * panels.len().max(1) as u32;
+        let width = 480 * panels.len().max(1) as u32;
         Ok(Figure {
             panels,
             width,
-            height: 400,
+            height: 340,
         })
     }
 

@@ -1,0 +1,55 @@
+// Drives JupyterLab in headless Chromium like a student: opens Experiment 1, replaces the
+// experiment cell's text (network and epochs), runs all cells, waits for the kernel, and
+// reports what the page shows. Called by test_browser.py, which starts and stops the server.
+// Environment: PLAYWRIGHT_CORE (module path), LAB_URL, LAB_TOKEN, CELL_ANCHOR (a line of the cell
+// to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), SHOT (where to save the figure).
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const fs = require("fs");
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const report = {};
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(120000);
+    await page.goto(`${process.env.LAB_URL}/lab/tree/experiment1_minimnist.ipynb?token=${process.env.LAB_TOKEN}`);
+    const cell = page.locator(".jp-CodeCell").filter({ hasText: process.env.CELL_ANCHOR });
+    await cell.locator(".cm-content").waitFor();
+    await cell.locator(".cm-content").fill(fs.readFileSync(process.env.CELL_NEW_FILE, "utf8"));
+    report.edited = await cell.locator(".cm-content").innerText();
+
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
+    const t0 = Date.now();
+    // Done when every code cell has a number in its prompt (none pending "[*]" or empty) and
+    // the last code cell has printed the model summary.
+    await page.waitForFunction(
+      () => {
+        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map((p) => p.textContent.trim());
+        return prompts.length > 0 && prompts.every((p) => /^\[\d+\]:$/.test(p)) &&
+          document.body.innerText.includes("Total params");
+      },
+      null,
+      { timeout: 600000, polling: 1000 },
+    );
+    report.run_seconds = (Date.now() - t0) / 1000;
+    report.kernel_status = await page.locator(".jp-Notebook-ExecutionIndicator").first().getAttribute("data-status").catch(() => null);
+    const out = cell.locator(".jp-OutputArea");
+    report.output_text = await out.innerText();
+    const figure = out.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedImage img").first();
+    report.figure_visible = await figure.isVisible();
+    const box = await figure.boundingBox();
+    report.figure_size = box && [Math.round(box.width), Math.round(box.height)];
+    await figure.scrollIntoViewIfNeeded();
+    await figure.screenshot({ path: process.env.SHOT });
+    await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-page.png") });
+  } catch (e) {
+    report.error = String(e);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(report));
+})();
