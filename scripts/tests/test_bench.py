@@ -1,4 +1,4 @@
-"""Smoke run of scripts/bench: one epoch on minimnist, both implementations (timings are not checked)."""
+"""Smoke run of scripts/bench: two epochs on minimnist, both implementations (timings are not checked)."""
 import re
 import subprocess
 from pathlib import Path
