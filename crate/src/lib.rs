@@ -7,7 +7,8 @@
 //! The modules follow the notebook's steps:
 //! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
 //! [`model`] (the MLP from `neurons`), [`training`] (loss, Adam, `train`, `evaluate`, the epoch
-//! log), [`plot`] (learning curves) and [`summary`](mod@summary) (parameter counts).
+//! log), [`plot`] (learning curves), [`summary`](mod@summary) (parameter counts) and
+//! [`inspect`] (weights as pictures, predictions, mistakes, confusion matrix).
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -34,6 +35,7 @@
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod inspect;
 pub mod model;
 pub mod plot;
 pub mod summary;
@@ -45,6 +47,9 @@ pub use data::{
 };
 pub use device::{device, Device};
 pub use error::{Error, Result};
+pub use inspect::{
+    predict, weight_maps, Animation, ConfusionFigure, ConfusionMatrix, ImageGrid, Predictions,
+};
 pub use model::Mlp;
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use summary::{summary, Summary};

@@ -222,3 +222,41 @@ def test_a_panic_keeps_the_variables():
     out = text(nb)
     assert "panicked" in out and "index 123456 out of range" in out
     assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
+
+
+def outputs(nb, mime):
+    return [o["data"][mime] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if mime in o.get("data", {})]
+
+
+def test_weights_notebook_shows_maps_and_an_animation_that_survive_export():
+    from nbconvert import HTMLExporter
+
+    nb = run("weights.ipynb")
+    assert nbrun.problems(nb) == []
+    out = text(nb)
+    assert len(ROW.findall(out)) == 20
+    pngs = [base64.b64decode(p) for p in outputs(nb, "image/png")]
+    assert len(pngs) == 4 and all(p.startswith(b"\x89PNG") for p in pngs)
+    (html_out,) = outputs(nb, "text/html")
+    gif = base64.b64decode(re.search(r'src="data:image/gif;base64,([^"]+)"', html_out).group(1))
+    assert gif.startswith(b"GIF89a") and "21 frames" in out
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "data:image/gif;base64," in html
+    assert all(p.strip().replace("\n", "") in html for p in outputs(nb, "image/png"))
+
+
+def test_mistakes_notebook_numbers_are_consistent():
+    nb = run("mistakes.ipynb")
+    assert nbrun.problems(nb) == []
+    out = text(nb)
+    assert len(outputs(nb, "image/png")) == 2
+    last_rate_t = float(ROW.findall(out)[-1].split()[4])
+    m = re.search(r"test images: 1000  correct: ([01]\.\d{4})  mistakes: (\d+)", out)
+    accuracy, mistakes = float(m.group(1)), int(m.group(2))
+    assert accuracy == last_rate_t
+    assert f"total: 1000  on the diagonal: {accuracy:.4f}" in out
+    rows = re.findall(r"^\s+(\d)\s+(\d+)\s+(\d+)\s+([01]\.\d{4})$", out, re.M)
+    assert [int(r[0]) for r in rows] == list(range(10))
+    samples, correct = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
+    assert samples == 1000 and correct == 1000 - mistakes and abs(correct / 1000 - accuracy) < 1e-9
+    assert re.search(rf"^\s+all\s+1000\s+{correct}\s+{accuracy:.4f}$", out, re.M)

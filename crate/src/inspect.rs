@@ -1,0 +1,534 @@
+//! Looking inside a trained network: its weights as pictures, its predictions, its mistakes
+//! and the confusion matrix. Pictures are PNG (and GIF for animations), embedded in the
+//! notebook as data URIs so that they also show in exported HTML.
+
+use crate::data::{Dataset, N_CLASSES};
+use crate::error::{Error, Result};
+use crate::model::Mlp;
+use crate::plot::register_fonts;
+use base64::Engine;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use tch::{Kind, Tensor};
+
+/// Side of an MNIST image in pixels.
+const SIDE: usize = 28;
+
+/// A grid of 28 × 28 pictures with captions: weight maps (blue negative, white 0, red positive,
+/// one colour scale for all, shown by a colour bar) or digits (white 0 to black 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageGrid {
+    /// Shown above the grid.
+    pub title: String,
+    /// The pictures, 784 values each, row by row.
+    pub images: Vec<Vec<f32>>,
+    /// One caption per picture.
+    pub captions: Vec<String>,
+    /// Pictures per row.
+    pub cols: usize,
+    /// `Some(limit)`: a weight map, colours from −limit (blue) to +limit (red) with a colour
+    /// bar. `None`: digits in grey levels from 0 (white) to 1 (black).
+    pub limit: Option<f32>,
+}
+
+impl ImageGrid {
+    /// Pixel size of the whole picture.
+    fn size(&self) -> (u32, u32) {
+        let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
+        let bar = if self.limit.is_some() { 90 } else { 0 };
+        (
+            self.cols as u32 * CELL.0 + bar + 20,
+            rows as u32 * CELL.1 + 50,
+        )
+    }
+
+    /// Writes the grid as PNG to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let root = BitMapBackend::new(path, self.size()).into_drawing_area();
+        self.draw(&root).map_err(|e| {
+            Error::Io(format!(
+                "cannot write the picture to {}: {e}",
+                path.display()
+            ))
+        })
+    }
+
+    /// The grid as PNG bytes.
+    pub fn to_png(&self) -> Result<Vec<u8>> {
+        with_temp_file("png", |path| self.save(path))
+    }
+
+    /// Shows the grid inline in an evcxr notebook (PNG).
+    pub fn evcxr_display(&self) {
+        match self.to_png() {
+            Ok(png) => println!(
+                "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            ),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        register_fonts();
+        root.fill(&WHITE)?;
+        let (w, _) = self.size();
+        root.draw(&Text::new(
+            self.title.clone(),
+            (10, 8),
+            ("sans-serif", 17).into_font(),
+        ))?;
+        let cols = self.cols.max(1);
+        for (k, (img, caption)) in self.images.iter().zip(&self.captions).enumerate() {
+            let (x0, y0) = (
+                10 + (k % cols) as i32 * CELL.0 as i32,
+                40 + (k / cols) as i32 * CELL.1 as i32,
+            );
+            root.draw(&Text::new(
+                caption.clone(),
+                (x0, y0),
+                ("sans-serif", 12).into_font(),
+            ))?;
+            let (px, top) = (PIXEL as i32, y0 + 16);
+            for (i, &v) in img.iter().enumerate() {
+                let (r, c) = ((i / SIDE) as i32, (i % SIDE) as i32);
+                let color = self.color(v);
+                root.draw(&Rectangle::new(
+                    [
+                        (x0 + c * px, top + r * px),
+                        (x0 + (c + 1) * px, top + (r + 1) * px),
+                    ],
+                    color.filled(),
+                ))?;
+            }
+        }
+        if let Some(limit) = self.limit {
+            // The colour bar: −limit at the bottom, +limit at the top.
+            let (x0, top, height) = (w as i32 - 80, 56, 4 * PIXEL as i32 * SIDE as i32 / 2);
+            for j in 0..height {
+                let v = limit * (1.0 - 2.0 * j as f32 / (height - 1) as f32);
+                root.draw(&Rectangle::new(
+                    [(x0, top + j), (x0 + 14, top + j + 1)],
+                    self.color(v).filled(),
+                ))?;
+            }
+            for (v, y) in [
+                (limit, top),
+                (0.0, top + height / 2),
+                (-limit, top + height),
+            ] {
+                root.draw(&Text::new(
+                    format!("{v:+.3}"),
+                    (x0 + 18, y - 6),
+                    ("sans-serif", 12).into_font(),
+                ))?;
+            }
+        }
+        root.present()
+    }
+
+    fn color(&self, v: f32) -> RGBColor {
+        match self.limit {
+            Some(limit) => diverging(v / limit),
+            None => {
+                let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
+                RGBColor(g, g, g)
+            }
+        }
+    }
+}
+
+/// Room for one picture with its caption, in pixels.
+const CELL: (u32, u32) = (100, 106);
+/// Screen pixels per image pixel.
+const PIXEL: u32 = 3;
+
+/// Blue (−1) – white (0) – red (+1), like matplotlib's "bwr"; values beyond ±1 saturate.
+fn diverging(t: f32) -> RGBColor {
+    let t = t.clamp(-1.0, 1.0);
+    let fade = (255.0 * (1.0 - t.abs())).round() as u8;
+    if t < 0.0 {
+        RGBColor(fade, fade, 255)
+    } else {
+        RGBColor(255, fade, fade)
+    }
+}
+
+/// The incoming weights of the first `units` units of `layer` (0 = the first Linear layer) as
+/// 28 × 28 maps on one colour scale (± the largest absolute weight shown). For logistic
+/// regression `[784, 10]`, layer 0 has one map per digit; for a hidden layer, one per unit.
+pub fn weight_maps(net: &Mlp, layer: usize, units: usize, title: &str) -> Result<ImageGrid> {
+    let neurons = net.neurons();
+    let Some((weight, _)) = net.layers().get(layer) else {
+        return Err(Error::InvalidArgument(format!(
+            "layer {layer} does not exist: the network {neurons:?} has layers 0 to {}",
+            net.layers().len() - 1
+        )));
+    };
+    if neurons[layer] != (SIDE * SIDE) as i64 {
+        return Err(Error::InvalidArgument(format!(
+            "layer {layer} of {neurons:?} has {} inputs, not 784 pixels; only the first layer's \
+             weights can be shown as 28 × 28 pictures",
+            neurons[layer]
+        )));
+    }
+    let n = units.min(neurons[layer + 1] as usize);
+    let w = weight
+        .f_narrow(0, 0, n as i64)?
+        .f_to_device(tch::Device::Cpu)?;
+    let images: Vec<Vec<f32>> = (0..n)
+        .map(|u| Vec::<f32>::try_from(w.get(u as i64).detach()))
+        .collect::<Result<_, _>>()?;
+    let limit = images
+        .iter()
+        .flatten()
+        .fold(0f32, |m, v| m.max(v.abs()))
+        .max(f32::MIN_POSITIVE);
+    let output_layer = layer + 2 == neurons.len();
+    Ok(ImageGrid {
+        title: title.to_string(),
+        captions: (0..n)
+            .map(|u| {
+                if output_layer {
+                    format!("digit {u}")
+                } else {
+                    format!("unit {u}")
+                }
+            })
+            .collect(),
+        cols: if n <= 10 { 5 } else { 8 },
+        images,
+        limit: Some(limit),
+    })
+}
+
+/// An animated GIF made of several [`ImageGrid`]s, shown inline as an HTML `<img>` (so it also
+/// plays in exported HTML).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Animation {
+    /// The GIF file's bytes.
+    pub gif: Vec<u8>,
+}
+
+impl Animation {
+    /// Frames shown `delay_ms` milliseconds each, looping. All frames must have the same size.
+    /// Weight maps are all drawn on the widest colour scale among them, so that a colour means
+    /// the same weight in every frame.
+    pub fn new(frames: &[ImageGrid], delay_ms: u32) -> Result<Animation> {
+        let Some(first) = frames.first() else {
+            return Err(Error::InvalidArgument(
+                "an animation needs at least one frame".into(),
+            ));
+        };
+        let size = first.size();
+        if let Some(f) = frames.iter().find(|f| f.size() != size) {
+            return Err(Error::InvalidArgument(format!(
+                "all frames of an animation must have the same size; '{}' differs from '{}'",
+                f.title, first.title
+            )));
+        }
+        let widest = frames.iter().filter_map(|f| f.limit).reduce(f32::max);
+        let gif = with_temp_file("gif", |path| {
+            let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));
+            let root = BitMapBackend::gif(path, size, delay_ms)
+                .map_err(|e| fail(e.to_string()))?
+                .into_drawing_area();
+            for f in frames {
+                let frame = ImageGrid {
+                    limit: f.limit.and(widest),
+                    ..f.clone()
+                };
+                frame.draw(&root).map_err(|e| fail(e.to_string()))?;
+            }
+            Ok(())
+        })?;
+        Ok(Animation { gif })
+    }
+
+    /// Writes the GIF to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, &self.gif)
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Shows the animation inline in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n<img src=\"data:image/gif;base64,{}\"/>\nEVCXR_END_CONTENT",
+            base64::engine::general_purpose::STANDARD.encode(&self.gif)
+        );
+    }
+}
+
+/// Runs `write` on a fresh temporary path with extension `ext`, returns the file's bytes and
+/// removes it.
+fn with_temp_file(ext: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<Vec<u8>> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("mnist_lab-{}-{n}.{ext}", std::process::id()));
+    let result = write(&path).and_then(|()| {
+        std::fs::read(&path)
+            .map_err(|e| Error::Io(format!("cannot read back {}: {e}", path.display())))
+    });
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+/// What the network says about each sample of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictions {
+    /// The true digit of each sample.
+    pub labels: Vec<i64>,
+    /// The digit the network chose (largest output).
+    pub predicted: Vec<i64>,
+    /// The softmax probability the network gave to its choice.
+    pub probability: Vec<f32>,
+}
+
+/// Runs `net` over `ds` (no gradients) and collects its predictions.
+pub fn predict(net: &Mlp, ds: &Dataset) -> Result<Predictions> {
+    let (labels, predicted, probability) = tch::no_grad(|| -> Result<_> {
+        let probs = net.forward(&ds.images)?.f_softmax(1, Kind::Float)?;
+        let (p, k) = probs.f_max_dim(1, false)?;
+        let cpu = |t: &Tensor| t.f_to_device(tch::Device::Cpu);
+        Ok((
+            Vec::<i64>::try_from(cpu(&ds.labels)?)?,
+            Vec::<i64>::try_from(cpu(&k)?)?,
+            Vec::<f32>::try_from(cpu(&p)?)?,
+        ))
+    })?;
+    Ok(Predictions {
+        labels,
+        predicted,
+        probability,
+    })
+}
+
+impl Predictions {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True for an empty dataset.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The fraction predicted correctly.
+    pub fn accuracy(&self) -> f64 {
+        let right = (0..self.len())
+            .filter(|&i| self.labels[i] == self.predicted[i])
+            .count();
+        right as f64 / self.len().max(1) as f64
+    }
+
+    /// The indices of the misclassified samples, most confident mistakes first.
+    pub fn mistakes(&self) -> Vec<usize> {
+        let mut wrong: Vec<usize> = (0..self.len())
+            .filter(|&i| self.labels[i] != self.predicted[i])
+            .collect();
+        wrong.sort_by(|&a, &b| self.probability[b].total_cmp(&self.probability[a]));
+        wrong
+    }
+
+    /// The first `n` [`Predictions::mistakes`] of `ds` as digits captioned
+    /// "true → predicted (probability)".
+    pub fn mistakes_grid(&self, ds: &Dataset, n: usize) -> Result<ImageGrid> {
+        let picked: Vec<usize> = self.mistakes().into_iter().take(n).collect();
+        let images = ds.images.f_to_device(tch::Device::Cpu)?;
+        Ok(ImageGrid {
+            title: format!(
+                "{} of {} test digits misclassified; the {} most confident mistakes",
+                self.mistakes().len(),
+                self.len(),
+                picked.len()
+            ),
+            images: picked
+                .iter()
+                .map(|&i| Vec::<f32>::try_from(images.get(i as i64)))
+                .collect::<Result<_, _>>()?,
+            captions: picked
+                .iter()
+                .map(|&i| {
+                    format!(
+                        "{} → {} ({:.2})",
+                        self.labels[i], self.predicted[i], self.probability[i]
+                    )
+                })
+                .collect(),
+            cols: 8,
+            limit: None,
+        })
+    }
+
+    /// The 10 × 10 confusion matrix of these predictions.
+    pub fn confusion_matrix(&self) -> ConfusionMatrix {
+        let mut counts = [[0u64; N_CLASSES as usize]; N_CLASSES as usize];
+        for (&t, &p) in self.labels.iter().zip(&self.predicted) {
+            counts[t as usize][p as usize] += 1;
+        }
+        ConfusionMatrix { counts }
+    }
+}
+
+/// How often each true digit (row) was predicted as each digit (column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfusionMatrix {
+    /// `counts[true][predicted]`.
+    pub counts: [[u64; 10]; 10],
+}
+
+impl ConfusionMatrix {
+    /// All samples counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().flatten().sum()
+    }
+
+    /// The fraction on the diagonal (equal to the accuracy).
+    pub fn accuracy(&self) -> f64 {
+        let right: u64 = (0..10).map(|d| self.counts[d][d]).sum();
+        right as f64 / self.total().max(1) as f64
+    }
+
+    /// For each digit: (samples of that digit, correctly classified, accuracy).
+    pub fn per_class(&self) -> Vec<(u64, u64, f64)> {
+        (0..10)
+            .map(|d| {
+                let n: u64 = self.counts[d].iter().sum();
+                (
+                    n,
+                    self.counts[d][d],
+                    self.counts[d][d] as f64 / n.max(1) as f64,
+                )
+            })
+            .collect()
+    }
+
+    /// The matrix as an annotated heat map (PNG), darker for more samples.
+    pub fn figure(&self, title: &str) -> ConfusionFigure {
+        ConfusionFigure {
+            matrix: self.clone(),
+            title: title.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ConfusionMatrix {
+    /// The per-class table: digit, samples, correct, accuracy.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "digit  samples  correct  accuracy")?;
+        for (d, (n, right, acc)) in self.per_class().into_iter().enumerate() {
+            writeln!(f, "{d:5}  {n:7}  {right:7}  {acc:8.4}")?;
+        }
+        write!(
+            f,
+            "  all  {:7}  {:7}  {:8.4}",
+            self.total(),
+            (0..10).map(|d| self.counts[d][d]).sum::<u64>(),
+            self.accuracy()
+        )
+    }
+}
+
+/// A [`ConfusionMatrix`] drawn as an annotated heat map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfusionFigure {
+    matrix: ConfusionMatrix,
+    title: String,
+}
+
+impl ConfusionFigure {
+    /// Writes the heat map as PNG to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let root = BitMapBackend::new(path, (560, 560)).into_drawing_area();
+        self.draw(&root).map_err(|e| {
+            Error::Io(format!(
+                "cannot write the picture to {}: {e}",
+                path.display()
+            ))
+        })
+    }
+
+    /// Shows the heat map inline in an evcxr notebook (PNG).
+    pub fn evcxr_display(&self) {
+        match with_temp_file("png", |path| self.save(path)) {
+            Ok(png) => println!(
+                "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            ),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        register_fonts();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 17))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            // A segmented 0..9 axis has one cell per digit, 0 to 9 inclusive.
+            .build_cartesian_2d((0i32..9).into_segmented(), (0i32..9).into_segmented())?;
+        // Rows from the top: true digit 0 first, so row t is drawn at y = 9 - t.
+        let label = |flip: bool| {
+            move |v: &SegmentValue<i32>| match v {
+                SegmentValue::CenterOf(d) if (0..10).contains(d) && flip => (9 - d).to_string(),
+                SegmentValue::CenterOf(d) if (0..10).contains(d) => d.to_string(),
+                _ => String::new(),
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("predicted digit")
+            .y_desc("true digit")
+            .x_labels(10)
+            .y_labels(10)
+            .x_label_formatter(&label(false))
+            .y_label_formatter(&label(true))
+            .label_style(("sans-serif", 13))
+            .draw()?;
+        let counts = &self.matrix.counts;
+        let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+        let centred = Pos::new(HPos::Center, VPos::Center);
+        for (t, row) in counts.iter().enumerate() {
+            for (p, &n) in row.iter().enumerate() {
+                // Log scale, so that a handful of mistakes still shows beside hundreds of hits.
+                let shade = ((n as f64 + 1.0).ln() / (max + 1.0).ln()) as f32;
+                let g = (255.0 * (1.0 - 0.85 * shade)).round() as u8;
+                let (x, y) = (p as i32, 9 - t as i32);
+                chart.draw_series([Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                    ],
+                    RGBColor(g, g, 255).filled(),
+                )])?;
+                if n > 0 {
+                    let ink = if shade > 0.6 { WHITE } else { BLACK };
+                    chart.draw_series([Text::new(
+                        n.to_string(),
+                        (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                        ("sans-serif", 13).into_font().color(&ink).pos(centred),
+                    )])?;
+                }
+            }
+        }
+        root.present()
+    }
+}
