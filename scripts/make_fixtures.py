@@ -51,6 +51,18 @@ def main():
         put(f"big.init.{i}.last", flat[-5:].tolist())
         put(f"big.init.{i}.sum", [flat.double().sum().item()])
 
+    # The crate's Cnn([2, 3], 5): conv 3x3 (1 -> 2), ReLU, conv 3x3 (2 -> 3), ReLU, flatten,
+    # Linear(3*24*24 -> 5), ReLU, Linear(5 -> 10); and its outputs for two fixed images.
+    torch.manual_seed(0)
+    cnn = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(3 * 24 * 24, 5), nn.ReLU(), nn.Linear(5, 10))
+    for i, p in enumerate(cnn.parameters()):
+        flat = p.detach().flatten()
+        put(f"cnn.init.{i}.first", flat[:5].tolist())
+        put(f"cnn.init.{i}.sum", [flat.double().sum().item()])
+    images = (torch.arange(2 * 784, dtype=torch.float32) % 255 / 255).reshape(2, 1, 28, 28)
+    put("cnn.forward", cnn(images).detach().flatten().tolist())
+
     path = Path(__file__).resolve().parent.parent / "crate/tests/fixtures/torch_reference.txt"
     path.write_text(f"# made by scripts/make_fixtures.py with torch {torch.__version__}\n" + "\n".join(out) + "\n")
     print(f"wrote {path}")

@@ -4,7 +4,7 @@
 
 use crate::data::{Dataset, N_CLASSES};
 use crate::error::{Error, Result};
-use crate::model::Mlp;
+use crate::model::{Mlp, Model};
 use crate::plot::register_fonts;
 use base64::Engine;
 use plotters::coord::Shift;
@@ -295,7 +295,7 @@ pub struct Predictions {
 }
 
 /// Runs `net` over `ds` (no gradients) and collects its predictions.
-pub fn predict(net: &Mlp, ds: &Dataset) -> Result<Predictions> {
+pub fn predict(net: &impl Model, ds: &Dataset) -> Result<Predictions> {
     let (labels, predicted, probability) = tch::no_grad(|| -> Result<_> {
         let probs = net.forward(&ds.images)?.f_softmax(1, Kind::Float)?;
         let (p, k) = probs.f_max_dim(1, false)?;

@@ -6,7 +6,7 @@
 //!
 //! The modules follow the notebook's steps:
 //! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
-//! [`model`] (the MLP from `neurons`), [`training`] (loss, Adam, `train`, `evaluate`, the epoch
+//! [`model`] (the MLP from `neurons`, the [`Model`] trait), [`cnn`] (a small convolutional network), [`training`] (loss, Adam, `train`, `evaluate`, the epoch
 //! log), [`plot`] (learning curves), [`summary`](mod@summary) (parameter counts) and
 //! [`inspect`] (weights as pictures, predictions, mistakes, confusion matrix).
 //!
@@ -32,6 +32,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+pub mod cnn;
 pub mod data;
 pub mod device;
 pub mod error;
@@ -41,6 +42,7 @@ pub mod plot;
 pub mod summary;
 pub mod training;
 
+pub use cnn::Cnn;
 pub use data::{
     data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES,
     N_INPUTS,
@@ -50,10 +52,10 @@ pub use error::{Error, Result};
 pub use inspect::{
     predict, weight_maps, Animation, ConfusionFigure, ConfusionMatrix, ImageGrid, Predictions,
 };
-pub use model::Mlp;
+pub use model::{Mlp, Model};
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use summary::{summary, Summary};
 pub use training::{
     evaluate, final_line, seed, stop_requested, train, Adam, CrossEntropyLoss, Epoch, History,
-    Reduction, STOP_FILE,
+    Optimizer, Reduction, Sgd, STOP_FILE,
 };

@@ -1,8 +1,33 @@
-//! The multilayer perceptron, built from a `neurons` list such as `[784, 1000, 1000, 10]`.
+//! The networks: the multilayer perceptron built from a `neurons` list such as
+//! `[784, 1000, 1000, 10]`, and what every network offers to `train`, `evaluate` and `summary`.
 
 use crate::device::{init, Device};
 use crate::error::{Error, Result};
+use crate::summary::LayerRow;
 use tch::{nn, Kind, Tensor};
+
+/// What `train`, `evaluate`, `predict`, `summary` and the optimizers need from a network:
+/// implemented by [`Mlp`] and [`crate::Cnn`].
+pub trait Model {
+    /// The network's outputs (logits) for a batch of flattened images `[batch, 784]`.
+    fn forward(&self, x: &Tensor) -> Result<Tensor>;
+    /// All trainable tensors, in PyTorch's `parameters()` order.
+    fn parameters(&self) -> Vec<Tensor>;
+    /// The device holding the parameters.
+    fn device(&self) -> Device;
+    /// A short name for titles and tables, e.g. `[784, 1000, 10]` or `CNN(4, 4, 128)`.
+    fn name(&self) -> String;
+    /// The summary's rows (layer, output shape, parameters) for a batch of `batch_size`.
+    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow>;
+    /// Checks that the network takes `n_inputs` values per sample and gives `n_classes` outputs;
+    /// the error says how to fix the network.
+    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()>;
+
+    /// Total number of trainable values.
+    fn num_parameters(&self) -> i64 {
+        self.parameters().iter().map(|p| p.numel() as i64).sum()
+    }
+}
 
 /// A fully connected network: Linear layers with ReLU between them and none after the last
 /// (the softmax lives in the cross-entropy loss).
@@ -97,9 +122,46 @@ impl Mlp {
     }
 }
 
+impl Model for Mlp {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Mlp::forward(self, x)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        Mlp::parameters(self)
+    }
+    fn device(&self) -> Device {
+        Mlp::device(self)
+    }
+    fn name(&self) -> String {
+        format!("{:?}", self.neurons)
+    }
+    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow> {
+        let n = &self.neurons;
+        let mut rows = Vec::new();
+        for (i, pair) in n.windows(2).enumerate() {
+            rows.push(LayerRow::new(
+                &rows,
+                "Linear",
+                vec![batch_size, pair[1]],
+                pair[0] * pair[1] + pair[1],
+            ));
+            if i + 2 < n.len() {
+                rows.push(LayerRow::new(&rows, "ReLU", vec![batch_size, pair[1]], 0));
+            }
+        }
+        rows
+    }
+    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()> {
+        check_fits(&self.neurons, n_inputs, n_classes)
+    }
+    fn num_parameters(&self) -> i64 {
+        Mlp::num_parameters(self)
+    }
+}
+
 /// The bound of `kaiming_uniform_(w, a=√5)` as PyTorch computes it, operation for operation,
 /// so that the same random numbers scale to the same floats.
-fn kaiming_uniform_bound(fan_in: i64) -> f64 {
+pub(crate) fn kaiming_uniform_bound(fan_in: i64) -> f64 {
     let a = 5f64.sqrt();
     let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
     let std = gain / (fan_in as f64).sqrt();
@@ -107,7 +169,7 @@ fn kaiming_uniform_bound(fan_in: i64) -> f64 {
 }
 
 /// `torch.empty(shape).uniform_(-bound, bound)` on the CPU generator.
-fn torch_uniform(shape: &[i64], bound: f64) -> Result<Tensor> {
+pub(crate) fn torch_uniform(shape: &[i64], bound: f64) -> Result<Tensor> {
     let mut t = Tensor::f_empty(shape, (Kind::Float, tch::Device::Cpu))?;
     let _ = tch::no_grad(|| t.f_uniform_(-bound, bound))?;
     Ok(t)
@@ -135,7 +197,7 @@ fn check_neurons(neurons: &[i64]) -> Result<()> {
 
 /// Checks that a network fits the data it is given: its first entry must equal the number of
 /// inputs, its last the number of classes.
-pub(crate) fn check_fits(neurons: &[i64], n_inputs: i64, n_classes: i64) -> Result<()> {
+fn check_fits(neurons: &[i64], n_inputs: i64, n_classes: i64) -> Result<()> {
     let (first, last) = (neurons[0], neurons[neurons.len() - 1]);
     if first != n_inputs {
         return Err(Error::InvalidArgument(format!(

@@ -1,6 +1,6 @@
 //! A model summary in the style of torchsummary: layers, output shapes, parameter counts.
 
-use crate::model::Mlp;
+use crate::model::Model;
 use std::fmt;
 
 /// One row of a [`Summary`].
@@ -12,6 +12,17 @@ pub struct LayerRow {
     pub output_shape: Vec<i64>,
     /// Number of parameters of the layer.
     pub params: i64,
+}
+
+impl LayerRow {
+    /// The row after `rows` for a layer of type `kind`: named `kind-N` with N its position.
+    pub fn new(rows: &[LayerRow], kind: &str, output_shape: Vec<i64>, params: i64) -> LayerRow {
+        LayerRow {
+            name: format!("{kind}-{}", rows.len() + 1),
+            output_shape,
+            params,
+        }
+    }
 }
 
 /// The table printed by [`summary`].
@@ -37,31 +48,15 @@ pub struct Summary {
 /// println!("{}", summary(&net, 1));   // ... Total params: 1,796,010 ...
 /// # Ok::<(), Error>(())
 /// ```
-pub fn summary(net: &Mlp, batch_size: i64) -> Summary {
-    let mut rows = Vec::new();
-    let n = net.neurons();
-    for (i, pair) in n.windows(2).enumerate() {
-        let shape = vec![batch_size, pair[1]];
-        rows.push(LayerRow {
-            name: format!("Linear-{}", rows.len() + 1),
-            output_shape: shape.clone(),
-            params: pair[0] * pair[1] + pair[1],
-        });
-        if i + 2 < n.len() {
-            rows.push(LayerRow {
-                name: format!("ReLU-{}", rows.len() + 1),
-                output_shape: shape,
-                params: 0,
-            });
-        }
-    }
+pub fn summary(net: &impl Model, batch_size: i64) -> Summary {
+    let rows = net.layer_rows(batch_size);
     let total = net.num_parameters();
     Summary {
         rows,
         total_params: total,
         trainable_params: total,
         batch_size,
-        n_inputs: n[0],
+        n_inputs: crate::data::N_INPUTS,
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::data::{DataLoader, N_CLASSES};
 use crate::device::init;
 use crate::error::{Error, Result};
-use crate::model::{check_fits, Mlp};
+use crate::model::Model;
 use std::fmt;
 use tch::{Kind, Tensor};
 
@@ -67,12 +67,8 @@ pub struct Adam {
 
 impl Adam {
     /// Adam over all of `net`'s parameters with learning rate `lr` (the course uses 1e-3).
-    pub fn new(net: &Mlp, lr: f64) -> Result<Adam> {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "the learning rate must be a positive number, got {lr}; the course uses 1e-3"
-            )));
-        }
+    pub fn new(net: &impl Model, lr: f64) -> Result<Adam> {
+        check_lr(lr, "1e-3")?;
         let params = net.parameters();
         let zeros = |p: &Tensor| p.f_zeros_like();
         Ok(Adam {
@@ -94,13 +90,7 @@ impl Adam {
 
     /// Clears the gradients left by the last `backward`.
     pub fn zero_grad(&mut self) -> Result<()> {
-        for p in &self.params {
-            let mut g = p.grad();
-            if g.defined() {
-                let _ = g.f_zero_()?;
-            }
-        }
-        Ok(())
+        zero_grads(&self.params)
     }
 
     /// Moves every parameter one Adam step along its gradient.
@@ -134,6 +124,85 @@ impl Adam {
             Ok(())
         })
     }
+}
+
+impl Optimizer for Adam {
+    fn zero_grad(&mut self) -> Result<()> {
+        Adam::zero_grad(self)
+    }
+    fn step(&mut self) -> Result<()> {
+        Adam::step(self)
+    }
+}
+
+/// What `train` needs from an optimizer: [`Adam`] and [`Sgd`] implement it.
+pub trait Optimizer {
+    /// Clears the gradients left by the last `backward`.
+    fn zero_grad(&mut self) -> Result<()>;
+    /// Moves every parameter one step along its gradient.
+    fn step(&mut self) -> Result<()>;
+}
+
+/// Plain stochastic gradient descent, like `torch.optim.SGD(params, lr)` without momentum:
+/// each step moves every parameter by `-lr × gradient`.
+#[derive(Debug)]
+pub struct Sgd {
+    params: Vec<Tensor>,
+    lr: f64,
+}
+
+impl Sgd {
+    /// SGD over all of `net`'s parameters with learning rate `lr` (try 0.01 or 0.001 with the
+    /// course's summed loss; with sums over a batch of 100 larger rates diverge).
+    pub fn new(net: &impl Model, lr: f64) -> Result<Sgd> {
+        check_lr(lr, "0.001")?;
+        Ok(Sgd {
+            params: net.parameters(),
+            lr,
+        })
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+}
+
+impl Optimizer for Sgd {
+    fn zero_grad(&mut self) -> Result<()> {
+        zero_grads(&self.params)
+    }
+    fn step(&mut self) -> Result<()> {
+        tch::no_grad(|| -> Result<()> {
+            for p in &mut self.params {
+                let g = p.grad();
+                if g.defined() {
+                    let _ = p.f_add_(&g.f_mul_scalar(-self.lr)?)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn check_lr(lr: f64, usual: &str) -> Result<()> {
+    if lr > 0.0 && lr.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "the learning rate must be a positive number, got {lr}; try {usual}"
+        )))
+    }
+}
+
+fn zero_grads(params: &[Tensor]) -> Result<()> {
+    for p in params {
+        let mut g = p.grad();
+        if g.defined() {
+            let _ = g.f_zero_()?;
+        }
+    }
+    Ok(())
 }
 
 /// The scalars of one Adam step.
@@ -269,26 +338,30 @@ impl AdamF32 {
 ///
 /// Loss and correct count are accumulated on the device and read once at the end of the epoch.
 pub fn train(
-    net: &Mlp,
+    net: &impl Model,
     loss_func: &CrossEntropyLoss,
-    optimizer: &mut Adam,
+    optimizer: &mut impl Optimizer,
     dl: &DataLoader,
 ) -> Result<(f64, f64)> {
-    run_epoch(net, loss_func, Some(optimizer), dl)
+    run_epoch(net, loss_func, Some(optimizer as &mut dyn Optimizer), dl)
 }
 
 /// Measures `net` on `dl` without changing it (no gradients): `(loss, rate)` as for [`train`].
-pub fn evaluate(net: &Mlp, loss_func: &CrossEntropyLoss, dl: &DataLoader) -> Result<(f64, f64)> {
+pub fn evaluate(
+    net: &impl Model,
+    loss_func: &CrossEntropyLoss,
+    dl: &DataLoader,
+) -> Result<(f64, f64)> {
     tch::no_grad(|| run_epoch(net, loss_func, None, dl))
 }
 
 fn run_epoch(
-    net: &Mlp,
+    net: &(impl Model + ?Sized),
     loss_func: &CrossEntropyLoss,
-    mut optimizer: Option<&mut Adam>,
+    mut optimizer: Option<&mut dyn Optimizer>,
     dl: &DataLoader,
 ) -> Result<(f64, f64)> {
-    check_fits(net.neurons(), dl.n_inputs(), N_CLASSES)?;
+    net.check_fits(dl.n_inputs(), N_CLASSES)?;
     if dl.device() != net.device() {
         return Err(Error::InvalidArgument(format!(
             "the network is on {} but the data is on {}; create both with the same `device`",

@@ -1,0 +1,154 @@
+//! A small convolutional network, to compare with the multilayer perceptron.
+
+use crate::device::{init, Device};
+use crate::error::{Error, Result};
+use crate::model::{kaiming_uniform_bound, torch_uniform, Model};
+use crate::summary::LayerRow;
+use tch::{nn, Tensor};
+
+/// Side of an MNIST image in pixels.
+const SIDE: i64 = 28;
+
+/// Two 3 × 3 convolutions (no padding, stride 1) with ReLU, then a fully connected hidden layer
+/// with ReLU and 10 outputs. The image shrinks from 28 × 28 to 26 × 26 to 24 × 24, so the
+/// hidden layer sees `channels[1] × 24 × 24` values.
+///
+/// Initial weights follow PyTorch's `nn.Conv2d` and `nn.Linear` (uniform ±1/√fan_in, drawn on
+/// the CPU generator in parameter order), so a seeded network equals PyTorch's.
+///
+/// ```no_run
+/// # use mnist_lab::*;
+/// let net = Cnn::new([4, 4], 128, device())?;
+/// assert_eq!(net.num_parameters(), 296_518);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Cnn {
+    vs: nn::VarStore,
+    convs: Vec<(Tensor, Tensor)>,
+    linears: Vec<(Tensor, Tensor)>,
+    channels: [i64; 2],
+    hidden: i64,
+}
+
+impl Cnn {
+    /// The network with `channels` output channels for the two convolutions and `hidden`
+    /// units in the fully connected layer; the course's exercise uses `[4, 4]` and 128.
+    pub fn new(channels: [i64; 2], hidden: i64, device: Device) -> Result<Cnn> {
+        if channels.iter().chain([&hidden]).any(|&n| n <= 0) {
+            return Err(Error::InvalidArgument(format!(
+                "Cnn::new({channels:?}, {hidden}) is not a valid network: every channel count \
+                 and the hidden layer need at least 1, e.g. Cnn::new([4, 4], 128, device)"
+            )));
+        }
+        init();
+        let vs = nn::VarStore::new(device.into());
+        let root = vs.root();
+        let add = |name: String, shape: &[i64], fan_in: i64| -> Result<(Tensor, Tensor)> {
+            let w = torch_uniform(shape, kaiming_uniform_bound(fan_in))?;
+            let b = torch_uniform(&shape[..1], 1.0 / (fan_in as f64).sqrt())?;
+            let layer = root.sub(name);
+            Ok((
+                layer.add("weight", w.f_to_device(device.into())?, true),
+                layer.add("bias", b.f_to_device(device.into())?, true),
+            ))
+        };
+        let [c1, c2] = channels;
+        let flat = c2 * (SIDE - 4) * (SIDE - 4);
+        let convs = vec![
+            add("conv1".into(), &[c1, 1, 3, 3], 9)?,
+            add("conv2".into(), &[c2, c1, 3, 3], c1 * 9)?,
+        ];
+        let linears = vec![
+            add("fc1".into(), &[hidden, flat], flat)?,
+            add("fc2".into(), &[10, hidden], hidden)?,
+        ];
+        Ok(Cnn {
+            vs,
+            convs,
+            linears,
+            channels,
+            hidden,
+        })
+    }
+}
+
+impl Model for Cnn {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut h = x.f_view([-1, 1, SIDE, SIDE])?;
+        for (w, b) in &self.convs {
+            h = h
+                .f_conv2d(w, Some(b), [1, 1], [0, 0], [1, 1], 1)?
+                .f_relu()?;
+        }
+        let (w1, b1) = &self.linears[0];
+        let (w2, b2) = &self.linears[1];
+        Ok(h.f_flatten(1, -1)?
+            .f_linear(w1, Some(b1))?
+            .f_relu()?
+            .f_linear(w2, Some(b2))?)
+    }
+
+    fn parameters(&self) -> Vec<Tensor> {
+        self.convs
+            .iter()
+            .chain(&self.linears)
+            .flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()])
+            .collect()
+    }
+
+    fn device(&self) -> Device {
+        self.vs.device().into()
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "CNN({}, {}, {})",
+            self.channels[0], self.channels[1], self.hidden
+        )
+    }
+
+    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow> {
+        let [c1, c2] = self.channels;
+        let flat = c2 * (SIDE - 4) * (SIDE - 4);
+        let mut rows = Vec::new();
+        let shape1 = vec![batch_size, c1, SIDE - 2, SIDE - 2];
+        let shape2 = vec![batch_size, c2, SIDE - 4, SIDE - 4];
+        rows.push(LayerRow::new(&rows, "Conv2d", shape1.clone(), c1 * 9 + c1));
+        rows.push(LayerRow::new(&rows, "ReLU", shape1, 0));
+        rows.push(LayerRow::new(
+            &rows,
+            "Conv2d",
+            shape2.clone(),
+            c2 * c1 * 9 + c2,
+        ));
+        rows.push(LayerRow::new(&rows, "ReLU", shape2, 0));
+        rows.push(LayerRow::new(&rows, "Flatten", vec![batch_size, flat], 0));
+        let hidden = vec![batch_size, self.hidden];
+        rows.push(LayerRow::new(
+            &rows,
+            "Linear",
+            hidden.clone(),
+            flat * self.hidden + self.hidden,
+        ));
+        rows.push(LayerRow::new(&rows, "ReLU", hidden, 0));
+        rows.push(LayerRow::new(
+            &rows,
+            "Linear",
+            vec![batch_size, 10],
+            self.hidden * 10 + 10,
+        ));
+        rows
+    }
+
+    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()> {
+        if n_inputs != SIDE * SIDE || n_classes != 10 {
+            return Err(Error::InvalidArgument(format!(
+                "{} takes 28 × 28 images and gives 10 classes, but the data has {n_inputs} \
+                 inputs and {n_classes} classes",
+                self.name()
+            )));
+        }
+        Ok(())
+    }
+}
