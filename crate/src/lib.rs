@@ -56,6 +56,6 @@ pub use model::{Mlp, Model};
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use summary::{summary, Summary};
 pub use training::{
-    evaluate, final_line, seed, stop_requested, train, Adam, CrossEntropyLoss, Epoch, History,
+    evaluate, final_line, fit, seed, stop_requested, train, Adam, CrossEntropyLoss, Epoch, History,
     Optimizer, Reduction, Sgd, STOP_FILE,
 };

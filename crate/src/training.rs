@@ -394,6 +394,32 @@ fn run_epoch(
     ))
 }
 
+/// The experiments' loop without printing: `nepoch` epochs of [`train`] on `dl_l` and
+/// [`evaluate`] on `dl_t` (loss summed over each batch). Returns the epoch log and the mean
+/// seconds per epoch (train + evaluate), for notebooks that compare several runs.
+pub fn fit(
+    net: &impl Model,
+    optimizer: &mut impl Optimizer,
+    dl_l: &DataLoader,
+    dl_t: &DataLoader,
+    nepoch: usize,
+) -> Result<(History, f64)> {
+    if nepoch == 0 {
+        return Err(Error::InvalidArgument(
+            "nepoch must be at least 1 to train anything".into(),
+        ));
+    }
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let mut history = History::new();
+    let start = std::time::Instant::now();
+    for t in 1..=nepoch {
+        let (loss_l, rate_l) = train(net, &loss_func, optimizer, dl_l)?;
+        let (loss_t, rate_t) = evaluate(net, &loss_func, dl_t)?;
+        history.push(t, loss_l, loss_t, rate_l, rate_t);
+    }
+    Ok((history, start.elapsed().as_secs_f64() / nepoch as f64))
+}
+
 /// The name of the file that asks a running training loop to stop (see [`stop_requested`]).
 pub const STOP_FILE: &str = "STOP";
 

@@ -131,3 +131,22 @@ fn one_sgd_step_moves_each_weight_by_minus_lr_times_its_gradient() {
         .to_string()
         .contains("try 0.001"));
 }
+
+#[test]
+fn fit_runs_the_experiment_loop() {
+    let _rng = common::rng_lock();
+    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
+    let dl_l = DataLoader::new(&ds_l, 500, false).unwrap();
+    let dl_t = DataLoader::new(&ds_t, 500, false).unwrap();
+    seed(3);
+    let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
+    let (history, secs) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(secs > 0.0);
+    assert!(
+        history.epochs[1].loss_l < history.epochs[0].loss_l,
+        "{history}"
+    );
+    let e = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 0).unwrap_err();
+    assert!(e.to_string().contains("nepoch must be at least 1"));
+}

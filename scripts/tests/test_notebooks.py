@@ -260,3 +260,32 @@ def test_mistakes_notebook_numbers_are_consistent():
     samples, correct = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
     assert samples == 1000 and correct == 1000 - mistakes and abs(correct / 1000 - accuracy) < 1e-9
     assert re.search(rf"^\s+all\s+1000\s+{correct}\s+{accuracy:.4f}$", out, re.M)
+
+
+def test_cnn_vs_mlp_notebook_compares_both_kinds():
+    nb = run("cnn_vs_mlp.ipynb")
+    assert nbrun.problems(nb) == []
+    out = text(nb)
+    assert "Total params: 296,518" in out
+    (fig,) = svgs(nb)
+    for label in ("test accuracy against size", "test accuracy against time", "MLP", "CNN", "log10(parameters)"):
+        assert label in fig
+    rows = re.findall(r"^(MLP|CNN)\s+(\S.*?)\s+(\d+)\s+([01]\.\d{4})\s+([01]\.\d{4})\s+(\d+\.\d{3})$", out, re.M)
+    assert [int(r[2]) for r in rows] == [7850, 25450, 101770, 795010, 37284, 296518, 591906], rows
+    assert all(0.5 < float(r[4]) <= 1 and float(r[5]) > 0 for r in rows), rows
+
+
+def test_optimizers_notebook_overlays_runs_and_batch_sizes():
+    nb = run("optimizers.ipynb")
+    assert nbrun.problems(nb) == []
+    out = text(nb)
+    opt_fig, batch_fig = svgs(nb)
+    for label in ("SGD, lr 0.001", "SGD, lr 0.0001", "Adam, lr 0.001", "training loss", "test accuracy"):
+        assert label in opt_fig
+    for size in (10, 100, 1000):
+        assert f"batch {size} (" in batch_fig
+    adam = re.search(r"^Adam lr 0.001\s+(10 .*)$", out, re.M).group(1)
+    batch100 = re.search(r"^batch  100: \d+\.\d{3} s/epoch  (10 .*)$", out, re.M).group(1)
+    # Same seed, network, optimizer and batch size: the two runs must agree exactly.
+    assert adam == batch100, (adam, batch100)
+    assert len(re.findall(r"^batch\s+\d+: \d+\.\d{3} s/epoch", out, re.M)) == 3
