@@ -49,12 +49,7 @@ impl ImageGrid {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let root = BitMapBackend::new(path, self.size()).into_drawing_area();
-        self.draw(&root).map_err(|e| {
-            Error::Io(format!(
-                "cannot write the picture to {}: {e}",
-                path.display()
-            ))
-        })
+        self.draw(&root).map_err(|e| write_error(path, e))
     }
 
     /// The grid as PNG bytes.
@@ -64,13 +59,7 @@ impl ImageGrid {
 
     /// Shows the grid inline in an evcxr notebook (PNG).
     pub fn evcxr_display(&self) {
-        match self.to_png() {
-            Ok(png) => println!(
-                "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
-                base64::engine::general_purpose::STANDARD.encode(png)
-            ),
-            Err(e) => eprintln!("{e}"),
-        }
+        show_png(|path| self.save(path));
     }
 
     fn draw<DB: DrawingBackend>(
@@ -268,6 +257,24 @@ impl Animation {
     }
 }
 
+/// Shows inline in an evcxr notebook the PNG that `save` writes to a path.
+fn show_png(save: impl FnOnce(&Path) -> Result<()>) {
+    match with_temp_file("png", save) {
+        Ok(png) => println!(
+            "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        ),
+        Err(e) => eprintln!("{e}"),
+    }
+}
+
+fn write_error(path: &Path, e: impl fmt::Display) -> Error {
+    Error::Io(format!(
+        "cannot write the picture to {}: {e}",
+        path.display()
+    ))
+}
+
 /// Runs `write` on a fresh temporary path with extension `ext`, returns the file's bytes and
 /// removes it.
 fn with_temp_file(ext: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<Vec<u8>> {
@@ -452,23 +459,12 @@ impl ConfusionFigure {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let root = BitMapBackend::new(path, (560, 560)).into_drawing_area();
-        self.draw(&root).map_err(|e| {
-            Error::Io(format!(
-                "cannot write the picture to {}: {e}",
-                path.display()
-            ))
-        })
+        self.draw(&root).map_err(|e| write_error(path, e))
     }
 
     /// Shows the heat map inline in an evcxr notebook (PNG).
     pub fn evcxr_display(&self) {
-        match with_temp_file("png", |path| self.save(path)) {
-            Ok(png) => println!(
-                "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
-                base64::engine::general_purpose::STANDARD.encode(png)
-            ),
-            Err(e) => eprintln!("{e}"),
-        }
+        show_png(|path| self.save(path));
     }
 
     fn draw<DB: DrawingBackend>(
