@@ -85,31 +85,15 @@ impl Mlp {
         &self.layers
     }
 
-    /// All trainable tensors, layer by layer, weight before bias (PyTorch's `parameters()` order).
-    pub fn parameters(&self) -> Vec<Tensor> {
-        self.layers
-            .iter()
-            .flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()])
-            .collect()
-    }
-
-    /// Total number of trainable values.
-    pub fn num_parameters(&self) -> i64 {
-        self.neurons.windows(2).map(|p| p[0] * p[1] + p[1]).sum()
-    }
-
-    /// The device holding the parameters.
-    pub fn device(&self) -> Device {
-        self.vs.device().into()
-    }
-
     /// The underlying variable store (to save or load the weights with tch).
     pub fn var_store(&self) -> &nn::VarStore {
         &self.vs
     }
+}
 
+impl Model for Mlp {
     /// The network's outputs (logits) for a batch `x` of shape `[batch, neurons[0]]`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let last = self.layers.len() - 1;
         let mut h = x.shallow_clone();
         for (i, (w, b)) in self.layers.iter().enumerate() {
@@ -120,17 +104,14 @@ impl Mlp {
         }
         Ok(h)
     }
-}
-
-impl Model for Mlp {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Mlp::forward(self, x)
-    }
     fn parameters(&self) -> Vec<Tensor> {
-        Mlp::parameters(self)
+        self.layers
+            .iter()
+            .flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()])
+            .collect()
     }
     fn device(&self) -> Device {
-        Mlp::device(self)
+        self.vs.device().into()
     }
     fn name(&self) -> String {
         format!("{:?}", self.neurons)
@@ -155,7 +136,7 @@ impl Model for Mlp {
         check_fits(&self.neurons, n_inputs, n_classes)
     }
     fn num_parameters(&self) -> i64 {
-        Mlp::num_parameters(self)
+        self.neurons.windows(2).map(|p| p[0] * p[1] + p[1]).sum()
     }
 }
 

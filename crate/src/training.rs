@@ -68,7 +68,7 @@ pub struct Adam {
 impl Adam {
     /// Adam over all of `net`'s parameters with learning rate `lr` (the course uses 1e-3).
     pub fn new(net: &impl Model, lr: f64) -> Result<Adam> {
-        check_lr(lr, "1e-3")?;
+        check_lr(lr, "the course uses 1e-3")?;
         let params = net.parameters();
         let zeros = |p: &Tensor| p.f_zeros_like();
         Ok(Adam {
@@ -87,14 +87,15 @@ impl Adam {
     pub fn lr(&self) -> f64 {
         self.lr
     }
+}
 
-    /// Clears the gradients left by the last `backward`.
-    pub fn zero_grad(&mut self) -> Result<()> {
+impl Optimizer for Adam {
+    fn zero_grad(&mut self) -> Result<()> {
         zero_grads(&self.params)
     }
 
     /// Moves every parameter one Adam step along its gradient.
-    pub fn step(&mut self) -> Result<()> {
+    fn step(&mut self) -> Result<()> {
         self.steps += 1;
         let step = self.steps as f64;
         let bias_correction1 = 1.0 - self.beta1.powf(step);
@@ -126,15 +127,6 @@ impl Adam {
     }
 }
 
-impl Optimizer for Adam {
-    fn zero_grad(&mut self) -> Result<()> {
-        Adam::zero_grad(self)
-    }
-    fn step(&mut self) -> Result<()> {
-        Adam::step(self)
-    }
-}
-
 /// What `train` needs from an optimizer: [`Adam`] and [`Sgd`] implement it.
 pub trait Optimizer {
     /// Clears the gradients left by the last `backward`.
@@ -152,10 +144,11 @@ pub struct Sgd {
 }
 
 impl Sgd {
-    /// SGD over all of `net`'s parameters with learning rate `lr` (try 0.01 or 0.001 with the
-    /// course's summed loss; with sums over a batch of 100 larger rates diverge).
+    /// SGD over all of `net`'s parameters with learning rate `lr`. With the course's loss summed
+    /// over a batch, try 0.001 or 0.0001 (the optimizers notebook compares them); much larger
+    /// rates can make training diverge.
     pub fn new(net: &impl Model, lr: f64) -> Result<Sgd> {
-        check_lr(lr, "0.001")?;
+        check_lr(lr, "try 0.001 or 0.0001")?;
         Ok(Sgd {
             params: net.parameters(),
             lr,
@@ -185,12 +178,13 @@ impl Optimizer for Sgd {
     }
 }
 
-fn check_lr(lr: f64, usual: &str) -> Result<()> {
+/// Checks a learning rate; `hint` ends the message with a value to use.
+fn check_lr(lr: f64, hint: &str) -> Result<()> {
     if lr > 0.0 && lr.is_finite() {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
-            "the learning rate must be a positive number, got {lr}; try {usual}"
+            "the learning rate must be a positive number, got {lr}; {hint}"
         )))
     }
 }
