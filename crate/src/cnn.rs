@@ -9,6 +9,12 @@ use tch::{nn, Tensor};
 /// Side of an MNIST image in pixels.
 const SIDE: i64 = 28;
 
+/// Values the hidden layer sees: `channels` maps of 24 × 24 (two 3 × 3 convolutions without
+/// padding take 2 pixels each off the side of 28).
+fn flat_size(channels: i64) -> i64 {
+    channels * (SIDE - 4) * (SIDE - 4)
+}
+
 /// Two 3 × 3 convolutions (no padding, stride 1) with ReLU, then a fully connected hidden layer
 /// with ReLU and 10 outputs. The image shrinks from 28 × 28 to 26 × 26 to 24 × 24, so the
 /// hidden layer sees `channels[1] × 24 × 24` values.
@@ -54,7 +60,7 @@ impl Cnn {
             ))
         };
         let [c1, c2] = channels;
-        let flat = c2 * (SIDE - 4) * (SIDE - 4);
+        let flat = flat_size(c2);
         let convs = vec![
             add("conv1".into(), &[c1, 1, 3, 3], 9)?,
             add("conv2".into(), &[c2, c1, 3, 3], c1 * 9)?,
@@ -110,7 +116,7 @@ impl Model for Cnn {
 
     fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow> {
         let [c1, c2] = self.channels;
-        let flat = c2 * (SIDE - 4) * (SIDE - 4);
+        let flat = flat_size(c2);
         let mut rows = Vec::new();
         let shape1 = vec![batch_size, c1, SIDE - 2, SIDE - 2];
         let shape2 = vec![batch_size, c2, SIDE - 4, SIDE - 4];

@@ -351,12 +351,13 @@ impl Predictions {
     /// The first `n` [`Predictions::mistakes`] of `ds` as digits captioned
     /// "true → predicted (probability)".
     pub fn mistakes_grid(&self, ds: &Dataset, n: usize) -> Result<ImageGrid> {
-        let picked: Vec<usize> = self.mistakes().into_iter().take(n).collect();
+        let mut picked = self.mistakes();
+        let wrong = picked.len();
+        picked.truncate(n);
         let images = ds.images.f_to_device(tch::Device::Cpu)?;
         Ok(ImageGrid {
             title: format!(
-                "{} of {} test digits misclassified; the {} most confident mistakes",
-                self.mistakes().len(),
+                "{wrong} of {} test digits misclassified; the {} most confident mistakes",
                 self.len(),
                 picked.len()
             ),

@@ -6,9 +6,10 @@
 //!
 //! The modules follow the notebook's steps:
 //! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
-//! [`model`] (the MLP from `neurons`, the [`Model`] trait), [`cnn`] (a small convolutional network), [`training`] (loss, Adam, `train`, `evaluate`, the epoch
-//! log), [`plot`] (learning curves), [`summary`](mod@summary) (parameter counts) and
-//! [`inspect`] (weights as pictures, predictions, mistakes, confusion matrix).
+//! [`model`] (the MLP from `neurons`, the [`Model`] trait), [`cnn`] (a small convolutional
+//! network), [`training`] (loss, Adam, SGD, `train`, `evaluate`, the epoch log), [`plot`]
+//! (learning curves), [`summary`](mod@summary) (parameter counts) and [`inspect`] (weights as
+//! pictures, predictions, mistakes, confusion matrix).
 //!
 //! ```no_run
 //! use mnist_lab::*;

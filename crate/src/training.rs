@@ -259,7 +259,8 @@ fn adam_cpu_single_pass(
         neg_step_size: (-c.step_size) as f32,
     };
     // SAFETY: the four tensors are distinct, contiguous float32 CPU tensors of n values each
-    // (checked above); nothing else touches them during the step (no_grad, one thread here).
+    // (checked above); nothing else touches them during the step, and the threads below get
+    // disjoint chunks.
     let (p, g, m, v) = unsafe {
         (
             std::slice::from_raw_parts_mut(p.data_ptr() as *mut f32, n),
@@ -350,7 +351,7 @@ pub fn evaluate(
 }
 
 fn run_epoch(
-    net: &(impl Model + ?Sized),
+    net: &impl Model,
     loss_func: &CrossEntropyLoss,
     mut optimizer: Option<&mut dyn Optimizer>,
     dl: &DataLoader,

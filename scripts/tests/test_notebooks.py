@@ -38,14 +38,13 @@ def text(nb):
     return "".join(nbrun.cell_text(c) for c in nb.cells if c.cell_type == "code")
 
 
+def outputs(nb, mime):
+    """The outputs of type `mime` (e.g. image/png) of every code cell, in order."""
+    return [o["data"][mime] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if mime in o.get("data", {})]
+
+
 def svgs(nb):
-    return [
-        o["data"]["image/svg+xml"]
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if "image/svg+xml" in o.get("data", {})
-    ]
+    return outputs(nb, "image/svg+xml")
 
 
 def finals(nb):
@@ -222,10 +221,6 @@ def test_a_panic_keeps_the_variables():
     out = text(nb)
     assert "panicked" in out and "index 123456 out of range" in out
     assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
-
-
-def outputs(nb, mime):
-    return [o["data"][mime] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if mime in o.get("data", {})]
 
 
 def test_weights_notebook_shows_maps_and_an_animation_that_survive_export():
