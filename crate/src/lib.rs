@@ -39,6 +39,7 @@ pub mod device;
 pub mod error;
 pub mod inspect;
 pub mod model;
+mod parallel;
 pub mod plot;
 pub mod summary;
 pub mod training;

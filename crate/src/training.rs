@@ -4,6 +4,7 @@ use crate::data::{DataLoader, N_CLASSES};
 use crate::device::init;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::parallel::for_each_part;
 use std::fmt;
 use tch::{Kind, Tensor};
 
@@ -90,12 +91,13 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
-    fn zero_grad(&mut self) -> Result<()> {
-        zero_grads(&self.params)
+    fn parameters(&self) -> &[Tensor] {
+        &self.params
     }
 
     /// Moves every parameter one Adam step along its gradient.
-    fn step(&mut self) -> Result<()> {
+    fn step_with(&mut self, grads: &[Tensor]) -> Result<()> {
+        check_grads(&self.params, grads)?;
         self.steps += 1;
         let step = self.steps as f64;
         let bias_correction1 = 1.0 - self.beta1.powf(step);
@@ -108,18 +110,15 @@ impl Optimizer for Adam {
             eps: self.eps,
         };
         tch::no_grad(|| -> Result<()> {
-            for ((p, m), v) in self
+            for (((p, g), m), v) in self
                 .params
                 .iter_mut()
+                .zip(grads)
                 .zip(&mut self.exp_avg)
                 .zip(&mut self.exp_avg_sq)
             {
-                let g = p.grad();
-                if !g.defined() {
-                    continue;
-                }
-                if !adam_cpu_single_pass(p, &g, m, v, &c) {
-                    adam_tensor_ops(p, &g, m, v, &c)?;
+                if g.defined() && !adam_cpu_single_pass(p, g, m, v, &c) {
+                    adam_tensor_ops(p, g, m, v, &c)?;
                 }
             }
             Ok(())
@@ -128,11 +127,35 @@ impl Optimizer for Adam {
 }
 
 /// What `train` needs from an optimizer: [`Adam`] and [`Sgd`] implement it.
+///
+/// As in PyTorch, a loop of your own calls `zero_grad`, `loss.backward()` and `step`. `train`
+/// instead asks autograd for the gradients directly and passes them to `step_with`, which
+/// saves clearing and adding up the `.grad()` tensors at every batch (the same numbers, with
+/// less memory traffic: PyTorch's `zero_grad(set_to_none=True)` has the same aim).
 pub trait Optimizer {
-    /// Clears the gradients left by the last `backward`.
-    fn zero_grad(&mut self) -> Result<()>;
-    /// Moves every parameter one step along its gradient.
-    fn step(&mut self) -> Result<()>;
+    /// The tensors it updates, in the network's `parameters()` order.
+    fn parameters(&self) -> &[Tensor];
+
+    /// Moves every parameter one step along `grads`: one gradient per parameter, in order;
+    /// an undefined tensor leaves its parameter as it is.
+    fn step_with(&mut self, grads: &[Tensor]) -> Result<()>;
+
+    /// Clears the gradients that the last `backward` left in the parameters' `.grad()`.
+    fn zero_grad(&mut self) -> Result<()> {
+        for p in self.parameters() {
+            let mut g = p.grad();
+            if g.defined() {
+                let _ = g.f_zero_()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves every parameter one step along the gradient that `backward` left in its `.grad()`.
+    fn step(&mut self) -> Result<()> {
+        let grads: Vec<Tensor> = self.parameters().iter().map(Tensor::grad).collect();
+        self.step_with(&grads)
+    }
 }
 
 /// Plain stochastic gradient descent, like `torch.optim.SGD(params, lr)` without momentum:
@@ -162,13 +185,13 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn zero_grad(&mut self) -> Result<()> {
-        zero_grads(&self.params)
+    fn parameters(&self) -> &[Tensor] {
+        &self.params
     }
-    fn step(&mut self) -> Result<()> {
+    fn step_with(&mut self, grads: &[Tensor]) -> Result<()> {
+        check_grads(&self.params, grads)?;
         tch::no_grad(|| -> Result<()> {
-            for p in &mut self.params {
-                let g = p.grad();
+            for (p, g) in self.params.iter_mut().zip(grads) {
                 if g.defined() {
                     let _ = p.f_add_(&g.f_mul_scalar(-self.lr)?)?;
                 }
@@ -189,14 +212,18 @@ fn check_lr(lr: f64, hint: &str) -> Result<()> {
     }
 }
 
-fn zero_grads(params: &[Tensor]) -> Result<()> {
-    for p in params {
-        let mut g = p.grad();
-        if g.defined() {
-            let _ = g.f_zero_()?;
-        }
+/// Checks that `step_with` got one gradient per parameter.
+fn check_grads(params: &[Tensor], grads: &[Tensor]) -> Result<()> {
+    if params.len() == grads.len() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "the optimizer updates {} parameters but got {} gradients; pass one per parameter, \
+             in the order of the network's parameters()",
+            params.len(),
+            grads.len()
+        )))
     }
-    Ok(())
 }
 
 /// The scalars of one Adam step.
@@ -228,7 +255,8 @@ fn adam_tensor_ops(
 }
 
 /// The same update as [`adam_tensor_ops`] in one pass over contiguous float32 CPU tensors,
-/// split over libtorch's threads. Returns false (and changes nothing) for any other tensors.
+/// split over libtorch's threads. Returns false (and changes nothing) for any other tensors,
+/// and when the gradient shares memory with the parameter.
 ///
 /// The scalars are rounded to float32 as libtorch rounds them, and each value goes through the
 /// same operations in the same order; `lerp` and `addcmul` use a fused multiply-add, as
@@ -247,7 +275,17 @@ fn adam_cpu_single_pass(
             && t.is_contiguous()
             && t.numel() == n
     };
+    // The moments are the optimizer's own; a gradient passed to `step_with` could share memory
+    // with its parameter, which the element-wise operations handle and this loop must not see.
+    let bytes = |t: &Tensor| {
+        let start = t.data_ptr() as usize;
+        start..start + 4 * n
+    };
     if ![&*p, g, &*m, &*v].into_iter().all(fits) {
+        return false;
+    }
+    let (pb, gb) = (bytes(p), bytes(g));
+    if pb.start < gb.end && gb.start < pb.end {
         return false;
     }
     let k = AdamF32 {
@@ -258,33 +296,23 @@ fn adam_cpu_single_pass(
         eps: c.eps as f32,
         neg_step_size: (-c.step_size) as f32,
     };
-    // SAFETY: the four tensors are distinct, contiguous float32 CPU tensors of n values each
-    // (checked above); nothing else touches them during the step, and the threads below get
-    // disjoint chunks.
-    let (p, g, m, v) = unsafe {
-        (
-            std::slice::from_raw_parts_mut(p.data_ptr() as *mut f32, n),
-            std::slice::from_raw_parts(g.data_ptr() as *const f32, n),
-            std::slice::from_raw_parts_mut(m.data_ptr() as *mut f32, n),
-            std::slice::from_raw_parts_mut(v.data_ptr() as *mut f32, n),
-        )
-    };
+    // Addresses, so that every thread can make a slice of its own part of the tensors.
+    let [p, m, v] = [p, m, v].map(|t| t.data_ptr() as usize);
+    // SAFETY: the gradient is a contiguous float32 CPU tensor of n values (checked above),
+    // only read during the step.
+    let g = unsafe { std::slice::from_raw_parts(g.data_ptr() as *const f32, n) };
     let threads = (tch::get_num_threads().max(1) as usize).min(n.div_ceil(1 << 16));
-    if threads <= 1 {
-        k.update(p, g, m, v);
-    } else {
-        let chunk = n.div_ceil(threads).next_multiple_of(64);
-        std::thread::scope(|s| {
-            for (((p, g), m), v) in p
-                .chunks_mut(chunk)
-                .zip(g.chunks(chunk))
-                .zip(m.chunks_mut(chunk))
-                .zip(v.chunks_mut(chunk))
-            {
-                s.spawn(|| k.update(p, g, m, v));
-            }
+    let chunk = n.div_ceil(threads).next_multiple_of(64);
+    for_each_part(n.div_ceil(chunk), &|i| {
+        let range = i * chunk..((i + 1) * chunk).min(n);
+        // SAFETY: p, m and v are distinct contiguous float32 CPU tensors of n values each
+        // (checked above) that nothing else touches during the step; the parts' ranges are
+        // disjoint and inside them.
+        let [p, m, v] = [p, m, v].map(|t| unsafe {
+            std::slice::from_raw_parts_mut((t as *mut f32).add(range.start), range.len())
         });
-    }
+        k.update(p, &g[range], m, v);
+    });
     true
 }
 
@@ -327,8 +355,8 @@ impl AdamF32 {
     }
 }
 
-/// Trains `net` for one epoch over `dl`: for each batch, forward, loss, `zero_grad`, `backward`,
-/// `step`. Returns `(loss, rate)`: the summed loss divided by the number of samples, and the
+/// Trains `net` for one epoch over `dl`: for each batch, forward, loss, gradients (as
+/// `backward` computes them, see [`Optimizer`]), optimizer step. Returns `(loss, rate)`: the summed loss divided by the number of samples, and the
 /// fraction classified correctly (both measured while the weights change).
 ///
 /// Loss and correct count are accumulated on the device and read once at the end of the epoch.
@@ -364,6 +392,9 @@ fn run_epoch(
             dl.device()
         )));
     }
+    if let Some(opt) = &optimizer {
+        check_same_parameters(net, opt.parameters())?;
+    }
     let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
     let mut ncorrect = Tensor::f_zeros([], (Kind::Int64, device))?;
@@ -371,9 +402,7 @@ fn run_epoch(
         let y = net.forward(&x)?;
         let loss = loss_func.forward(&y, &lab)?;
         if let Some(opt) = optimizer.as_deref_mut() {
-            opt.zero_grad()?;
-            loss.f_backward()?;
-            opt.step()?;
+            opt.step_with(&gradients(&loss, opt.parameters())?)?;
         }
         let _ = loss_sum.f_add_(&loss.detach().f_to_kind(Kind::Double)?)?;
         let _ = ncorrect.f_add_(
@@ -387,6 +416,47 @@ fn run_epoch(
         loss_sum.f_double_value(&[])? / n,
         ncorrect.f_double_value(&[])? / n,
     ))
+}
+
+/// The gradients of `loss` with respect to `params`, from libtorch's autograd, without storing
+/// them in `.grad()`; undefined for parameters that need none (`requires_grad` false).
+fn gradients(loss: &Tensor, params: &[Tensor]) -> Result<Vec<Tensor>> {
+    let trained: Vec<&Tensor> = params.iter().filter(|p| p.requires_grad()).collect();
+    let mut grads = if trained.is_empty() {
+        Vec::new()
+    } else {
+        Tensor::f_run_backward(&[loss], &trained, false, false)?
+    }
+    .into_iter();
+    Ok(params
+        .iter()
+        .map(|p| {
+            if p.requires_grad() {
+                grads.next().unwrap_or_default()
+            } else {
+                Tensor::new()
+            }
+        })
+        .collect())
+}
+
+/// Checks that an optimizer updates the network being trained.
+fn check_same_parameters(net: &impl Model, params: &[Tensor]) -> Result<()> {
+    let address = |p: &Tensor| p.data_ptr() as usize;
+    if net
+        .parameters()
+        .iter()
+        .map(address)
+        .eq(params.iter().map(address))
+    {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "the optimizer was created for another network than {}; create it for this one, \
+             e.g. `Adam::new(&net, 1e-3)?` after `let net = ...`",
+            net.name()
+        )))
+    }
 }
 
 /// The experiments' loop without printing: `nepoch` epochs of [`train`] on `dl_l` and

@@ -239,3 +239,97 @@ fn single_pass_adam_equals_the_operation_chain() {
         }
     }
 }
+
+/// `train` hands autograd's gradients straight to `step_with`; that must take exactly the steps
+/// of the PyTorch-style loop (`zero_grad`, `backward`, `step`), and leave frozen parameters alone.
+#[test]
+fn train_takes_the_steps_of_the_backward_loop() {
+    let _rng = common::rng_lock();
+    same_steps_as_the_backward_loop(|net| Adam::new(net, 1e-3).unwrap());
+    same_steps_as_the_backward_loop(|net| Sgd::new(net, 1e-3).unwrap());
+}
+
+fn same_steps_as_the_backward_loop<O: Optimizer>(optimizer: impl Fn(&Mlp) -> O) {
+    seed(5);
+    let images = Tensor::rand([50, 20], (Kind::Float, tch::Device::Cpu));
+    let labels = Tensor::randint(10, [50], (Kind::Int64, tch::Device::Cpu));
+    let ds = Dataset::new(images, labels, Device::Cpu).unwrap();
+    let dl = DataLoader::new(&ds, 10, false).unwrap();
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let [by_train, by_hand] = [(); 2].map(|_| {
+        seed(6);
+        let net = Mlp::new(&[20, 16, 10], Device::Cpu).unwrap();
+        let _ = net.layers()[0].1.set_requires_grad(false);
+        net
+    });
+    let before = net_values(&by_train);
+    let (mut opt_train, mut opt_hand) = (optimizer(&by_train), optimizer(&by_hand));
+    for _ in 0..2 {
+        train(&by_train, &loss_func, &mut opt_train, &dl).unwrap();
+        for (x, lab) in dl.batches() {
+            let loss = loss_func
+                .forward(&by_hand.forward(&x).unwrap(), &lab)
+                .unwrap();
+            opt_hand.zero_grad().unwrap();
+            loss.backward();
+            opt_hand.step().unwrap();
+        }
+    }
+    let after = net_values(&by_train);
+    assert_eq!(after, net_values(&by_hand));
+    assert_eq!(after[1], before[1], "the frozen bias changed");
+    for i in [0, 2, 3] {
+        assert_ne!(after[i], before[i], "parameter {i} did not change");
+    }
+}
+
+fn net_values(net: &Mlp) -> Vec<Vec<f64>> {
+    net.parameters().iter().map(common::values).collect()
+}
+
+#[test]
+fn an_optimizer_of_another_network_is_refused() {
+    let _rng = common::rng_lock();
+    let ds = Dataset::new(
+        Tensor::rand([4, 784], (Kind::Float, tch::Device::Cpu)),
+        Tensor::from_slice(&[1i64, 2, 3, 4]),
+        Device::Cpu,
+    )
+    .unwrap();
+    let dl = DataLoader::new(&ds, 2, false).unwrap();
+    let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
+    let other = Mlp::new(&[784, 10], Device::Cpu).unwrap();
+    let mut optimizer = Adam::new(&other, 1e-3).unwrap();
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let m = train(&net, &loss_func, &mut optimizer, &dl)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        m,
+        "the optimizer was created for another network than [784, 10]; create it for this one, \
+         e.g. `Adam::new(&net, 1e-3)?` after `let net = ...`"
+    );
+}
+
+/// A gradient passed by hand may share memory with its parameter: the step must then be the
+/// element-wise operations' (the first Adam step along g moves a value by -lr·g/(|g| + eps)).
+#[test]
+fn adam_accepts_a_gradient_that_is_its_parameter() {
+    let _rng = common::rng_lock();
+    let net = Mlp::new(&[300, 517, 10], Device::Cpu).unwrap();
+    let before = net_values(&net);
+    let mut optimizer = Adam::new(&net, 1e-3).unwrap();
+    let grads: Vec<Tensor> = net.parameters().iter().map(Tensor::detach).collect();
+    optimizer.step_with(&grads).unwrap();
+    for (b, a) in before.iter().zip(net_values(&net)) {
+        for (b, a) in b.iter().zip(a) {
+            let want = b - 1e-3 * b / (b.abs() + 1e-8);
+            assert!((a - want).abs() < 1e-8, "{a} vs {want} (was {b})");
+        }
+    }
+    let m = optimizer.step_with(&grads[1..]).unwrap_err().to_string();
+    assert!(
+        m.contains("updates 4 parameters but got 3 gradients"),
+        "{m}"
+    );
+}
