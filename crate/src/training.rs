@@ -466,7 +466,8 @@ fn run_epoch(
         if let Some(opt) = optimizer.as_deref_mut() {
             opt.step_with(&gradients(&loss, opt.parameters())?)?;
         }
-        let _ = loss_sum.f_add_(&loss.detach().f_to_kind(Kind::Double)?)?;
+        // Adds the float32 loss into the float64 sum (one kernel: the addition converts it).
+        let _ = loss_sum.f_add_(&loss.detach())?;
         let _ = ncorrect.f_add_(
             &y.f_argmax(1, false)?
                 .f_eq_tensor(&lab)?
