@@ -159,19 +159,27 @@ fn out_of_memory_gets_advice() {
     );
 }
 
-#[test]
-fn cuda_smoke_test() {
-    let _rng = common::rng_lock();
+/// The GPU, or None (and a note) where there is none. scripts/gpu-run sets
+/// MNIST_LAB_REQUIRE_CUDA: on the GPU machine a CPU fallback is a failure.
+fn gpu(test: &str) -> Option<Device> {
     let device = device();
     if device == Device::Cpu {
-        // scripts/gpu-run sets this: on the GPU machine a CPU fallback is a failure.
         assert!(
             std::env::var_os("MNIST_LAB_REQUIRE_CUDA").is_none(),
             "MNIST_LAB_REQUIRE_CUDA is set but device() = cpu: libtorch sees no GPU"
         );
-        eprintln!("cuda_smoke_test: skipped, no usable GPU (device() = cpu)");
-        return;
+        eprintln!("{test}: skipped, no usable GPU (device() = cpu)");
+        return None;
     }
+    Some(device)
+}
+
+#[test]
+fn cuda_smoke_test() {
+    let _rng = common::rng_lock();
+    let Some(device) = gpu("cuda_smoke_test") else {
+        return;
+    };
     println!("device: {device}");
     let (ds_l, ds_t) = minimnist(device).unwrap();
     assert_eq!(ds_l.device(), device);
@@ -332,4 +340,35 @@ fn adam_accepts_a_gradient_that_is_its_parameter() {
         m.contains("updates 4 parameters but got 3 gradients"),
         "{m}"
     );
+}
+
+/// Adam on the GPU (libtorch's operations over the flat moments) takes the CPU's steps.
+#[test]
+fn adam_on_the_gpu_equals_adam_on_the_cpu() {
+    let _rng = common::rng_lock();
+    let Some(device) = gpu("adam_on_the_gpu_equals_adam_on_the_cpu") else {
+        return;
+    };
+    let nets = [Device::Cpu, device].map(|d| {
+        seed(3);
+        Mlp::new(&[300, 517, 10], d).unwrap()
+    });
+    let mut optimizers = nets.each_ref().map(|net| Adam::new(net, 1e-3).unwrap());
+    for _ in 0..3 {
+        let grads: Vec<Tensor> = nets[0]
+            .parameters()
+            .iter()
+            .map(|p| Tensor::randn(p.size(), (Kind::Float, tch::Device::Cpu)))
+            .collect();
+        let on_gpu: Vec<Tensor> = grads.iter().map(|g| g.to_device(device.into())).collect();
+        optimizers[0].step_with(&grads).unwrap();
+        optimizers[1].step_with(&on_gpu).unwrap();
+    }
+    for (i, (a, b)) in net_values(&nets[0])
+        .iter()
+        .zip(net_values(&nets[1]))
+        .enumerate()
+    {
+        common::assert_close(a, &b, &format!("parameter {i}"));
+    }
 }
