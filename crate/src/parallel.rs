@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 type ParallelFn = unsafe extern "C" fn(extern "C" fn(*mut c_void), *mut c_void, c_uint, c_uint);
 type QueryFn = unsafe extern "C" fn() -> i32;
 
-/// GNU OpenMP's entry points, when libtorch loaded them.
+/// GNU OpenMP's entry points (libtorch loads GNU OpenMP, or LLVM's, which has the same ones).
 #[derive(Clone, Copy)]
 struct OpenMp {
     parallel: ParallelFn,
@@ -23,24 +23,26 @@ struct OpenMp {
 }
 
 fn openmp() -> Option<OpenMp> {
-    static OPENMP: OnceLock<Option<[usize; 3]>> = OnceLock::new();
-    let found = OPENMP.get_or_init(|| {
+    static OPENMP: OnceLock<Option<OpenMp>> = OnceLock::new();
+    *OPENMP.get_or_init(|| {
         let names = [
             c"GOMP_parallel",
             c"omp_get_thread_num",
             c"omp_get_num_threads",
         ];
         // SAFETY: looks up symbols in the libraries already loaded into the process.
-        let addresses = names.map(|name| unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) });
-        (!addresses.contains(&std::ptr::null_mut())).then(|| addresses.map(|a| a as usize))
-    });
-    // SAFETY: the addresses are those of the three functions, whose C signatures are GNU
-    // OpenMP's documented ABI.
-    found.map(|[p, t, n]| unsafe {
-        OpenMp {
-            parallel: std::mem::transmute::<usize, ParallelFn>(p),
-            thread_num: std::mem::transmute::<usize, QueryFn>(t),
-            num_threads: std::mem::transmute::<usize, QueryFn>(n),
+        let [p, t, n] = names.map(|name| unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) });
+        if [p, t, n].contains(&std::ptr::null_mut()) {
+            return None;
+        }
+        // SAFETY: the addresses are those of the three functions, whose C signatures are GNU
+        // OpenMP's documented ABI.
+        unsafe {
+            Some(OpenMp {
+                parallel: std::mem::transmute::<*mut c_void, ParallelFn>(p),
+                thread_num: std::mem::transmute::<*mut c_void, QueryFn>(t),
+                num_threads: std::mem::transmute::<*mut c_void, QueryFn>(n),
+            })
         }
     })
 }
