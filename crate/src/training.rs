@@ -179,6 +179,22 @@ fn parts(flat: &Tensor, params: &[Tensor]) -> Result<Vec<Tensor>> {
 /// instead asks autograd for the gradients directly and passes them to `step_with`, which
 /// saves clearing and adding up the `.grad()` tensors at every batch (the same numbers, with
 /// less memory traffic: PyTorch's `zero_grad(set_to_none=True)` has the same aim).
+///
+/// ```no_run
+/// # use mnist_lab::*;
+/// # let (ds_l, _ds_t) = minimnist(device())?;
+/// # let dl_l = DataLoader::new(&ds_l, 100, false)?;
+/// let net = Mlp::new(&[784, 100, 10], device())?;
+/// let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+/// let mut optimizer = Adam::new(&net, 1e-3)?;
+/// for (x, lab) in dl_l.batches() {
+///     let loss = loss_func.forward(&net.forward(&x)?, &lab)?;
+///     optimizer.zero_grad()?;
+///     loss.backward();
+///     optimizer.step()?;
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 pub trait Optimizer {
     /// The tensors it updates, in the network's `parameters()` order.
     fn parameters(&self) -> &[Tensor];
