@@ -434,8 +434,9 @@ impl AdamF32 {
 }
 
 /// Trains `net` for one epoch over `dl`: for each batch, forward, loss, gradients (as
-/// `backward` computes them, see [`Optimizer`]), optimizer step. Returns `(loss, rate)`: the summed loss divided by the number of samples, and the
-/// fraction classified correctly (both measured while the weights change).
+/// `backward` computes them, see [`Optimizer`]), optimizer step. Returns `(loss, rate)`: the
+/// summed loss divided by the number of samples, and the fraction classified correctly (both
+/// measured while the weights change).
 ///
 /// Loss and correct count are accumulated on the device and read once at the end of the epoch.
 pub fn train(
