@@ -123,16 +123,7 @@ impl Optimizer for Adam {
     fn step_with(&mut self, grads: &[Tensor]) -> Result<()> {
         check_grads(&self.params, grads)?;
         self.steps += 1;
-        let step = self.steps as f64;
-        let bias_correction1 = 1.0 - self.beta1.powf(step);
-        let bias_correction2 = 1.0 - self.beta2.powf(step);
-        let c = Coefficients {
-            beta1: self.beta1,
-            beta2: self.beta2,
-            step_size: self.lr / bias_correction1,
-            bias_correction2_sqrt: bias_correction2.powf(0.5),
-            eps: self.eps,
-        };
+        let c = Coefficients::new(self.lr, self.beta1, self.beta2, self.eps, self.steps);
         tch::no_grad(|| -> Result<()> {
             let on_cpu = self.params[0].device() == tch::Device::Cpu;
             if !on_cpu && grads.iter().all(Tensor::defined) {
@@ -296,6 +287,22 @@ struct Coefficients {
     step_size: f64,
     bias_correction2_sqrt: f64,
     eps: f64,
+}
+
+impl Coefficients {
+    /// The scalars of step number `step` (from 1), as PyTorch's Adam computes them.
+    fn new(lr: f64, beta1: f64, beta2: f64, eps: f64, step: u64) -> Coefficients {
+        let step = step as f64;
+        let bias_correction1 = 1.0 - beta1.powf(step);
+        let bias_correction2 = 1.0 - beta2.powf(step);
+        Coefficients {
+            beta1,
+            beta2,
+            step_size: lr / bias_correction1,
+            bias_correction2_sqrt: bias_correction2.powf(0.5),
+            eps,
+        }
+    }
 }
 
 /// PyTorch's single-tensor Adam update, operation for operation, with libtorch's kernels, for
@@ -704,13 +711,7 @@ mod tests {
         let (mut m1, mut v1) = (parts(&m1, &start).unwrap(), parts(&v1, &start).unwrap());
         for step in 1..=3 {
             let grads: Vec<Tensor> = shapes.iter().map(|s| Tensor::randn(*s, opts)).collect();
-            let c = Coefficients {
-                beta1: 0.9,
-                beta2: 0.999,
-                step_size: 1e-3 / (1.0 - 0.9f64.powi(step)),
-                bias_correction2_sqrt: (1.0 - 0.999f64.powi(step)).sqrt(),
-                eps: 1e-8,
-            };
+            let c = Coefficients::new(1e-3, 0.9, 0.999, 1e-8, step);
             adam_tensor_ops(&mut flat, &grads, &mut m, &mut v, &c).unwrap();
             for i in 0..start.len() {
                 assert!(adam_cpu_single_pass(
