@@ -22,7 +22,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("bad neurons {neurons:?}: {e}"))?;
     let device = match device.as_str() {
         "cpu" => Device::Cpu,
-        "cuda" if mnist_lab::device() == Device::Cuda(0) => Device::Cuda(0),
+        "cuda" if mnist_lab::Device::cuda_if_available() == Device::Cuda(0) => Device::Cuda(0),
         other => {
             return Err(format!(
                 "device {other:?} is not usable here (cpu, or cuda on a machine with a GPU)"

@@ -24,7 +24,7 @@ fn flat_size(channels: i64) -> i64 {
 ///
 /// ```no_run
 /// # use mnist_lab::*;
-/// let net = Cnn::new([4, 4], 128, device())?;
+/// let net = Cnn::new([4, 4], 128, Device::cuda_if_available())?;
 /// assert_eq!(net.num_parameters(), 296_518);
 /// # Ok::<(), Error>(())
 /// ```

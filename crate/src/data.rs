@@ -40,8 +40,18 @@ pub const MNIST_FILES: [(&str, &str); 4] = [
     ),
 ];
 
-const REMAKE: &str =
-    "restore it with `git checkout data/` or re-create data/ with scripts/make-data";
+/// What to do about a missing or damaged data file, for the folder the crate reads from.
+fn remake_hint() -> String {
+    match std::env::var_os("MNIST_LAB_DATA") {
+        Some(dir) => format!(
+            "MNIST_LAB_DATA points to {}: copy the files of the repository's data/ folder there, \
+             or unset MNIST_LAB_DATA to read the repository's data/",
+            Path::new(&dir).display()
+        ),
+        None => "restore it with `git checkout data/` or re-create data/ with scripts/make-data"
+            .to_string(),
+    }
+}
 
 /// The folder holding the shipped data: `$MNIST_LAB_DATA` when set, else the repository's `data/`.
 pub fn data_dir() -> PathBuf {
@@ -55,18 +65,19 @@ pub fn data_dir() -> PathBuf {
 
 /// A labelled set of images, stored once on its device.
 ///
-/// `images` is `[n, 784]` float32 (pixel / 255), `labels` is `[n]` int64.
+/// # Shapes
+/// `images()` is `[n, inputs]` float32 (for MNIST `[n, 784]`, pixel / 255), `labels()` is
+/// `[n]` int64 with values in `0..10`; `n` is at least 1. [`Dataset::new`] checks all of it,
+/// so every function that takes a dataset can rely on it.
 #[derive(Debug)]
 pub struct Dataset {
-    /// The images, one row of 784 values in [0, 1] per sample.
-    pub images: Tensor,
-    /// The digit shown by each image.
-    pub labels: Tensor,
+    images: Tensor,
+    labels: Tensor,
 }
 
 impl Dataset {
     /// A dataset from tensors you made yourself: `images` `[n, d]` float, `labels` `[n]` int64
-    /// with values in 0..10. Both are moved to `device`.
+    /// with values in 0..10 (one per digit), `n` at least 1. Both are moved to `device`.
     pub fn new(images: Tensor, labels: Tensor, device: Device) -> Result<Dataset> {
         init();
         let (isz, lsz) = (images.size(), labels.size());
@@ -76,10 +87,27 @@ impl Dataset {
                  got images {isz:?} and labels {lsz:?}"
             )));
         }
+        if lsz[0] == 0 || isz[1] == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "a dataset needs at least one sample with at least one input; got images {isz:?}"
+            )));
+        }
         if labels.kind() != Kind::Int64 {
             return Err(Error::InvalidArgument(format!(
                 "labels must be int64, got {:?}; convert them with .to_kind(Kind::Int64)",
                 labels.kind()
+            )));
+        }
+        let (low, high) = (
+            labels.f_min()?.f_int64_value(&[])?,
+            labels.f_max()?.f_int64_value(&[])?,
+        );
+        if low < 0 || high >= N_CLASSES {
+            let bad = if low < 0 { low } else { high };
+            return Err(Error::InvalidArgument(format!(
+                "labels must be digits from 0 to {}, but one label is {bad}; \
+                 each label is the class of its image (labels range over {low}..={high} here)",
+                N_CLASSES - 1
             )));
         }
         Ok(Dataset {
@@ -103,17 +131,25 @@ impl Dataset {
         self.images.size()[1]
     }
 
+    /// The images, `[n, inputs]` float32.
+    pub fn images(&self) -> &Tensor {
+        &self.images
+    }
+
+    /// The labels, `[n]` int64, each a digit 0–9.
+    pub fn labels(&self) -> &Tensor {
+        &self.labels
+    }
+
     /// How many samples of each digit the set holds (index = digit).
-    pub fn class_counts(&self) -> Vec<usize> {
-        let counts = self
-            .labels
-            .bincount::<Tensor>(None, N_CLASSES)
-            .to_device(tch::Device::Cpu);
-        Vec::<i64>::try_from(&counts)
-            .expect("bincount returns int64")
-            .into_iter()
-            .map(|c| c as usize)
-            .collect()
+    pub fn class_counts(&self) -> Result<Vec<usize>> {
+        let labels = Vec::<i64>::try_from(self.labels.f_to_device(tch::Device::Cpu)?)?;
+        let mut counts = vec![0; N_CLASSES as usize];
+        for label in labels {
+            // Dataset::new checked that every label is in 0..N_CLASSES.
+            counts[label as usize] += 1;
+        }
+        Ok(counts)
     }
 
     /// The device the set lives on.
@@ -126,11 +162,12 @@ impl Dataset {
 /// `data/minimnist.npz`, checks its MD5, and returns `(learning set, test set)` on `device`.
 ///
 /// ```no_run
-/// let (ds_l, ds_t) = mnist_lab::minimnist(mnist_lab::device())?;
+/// let (ds_l, ds_t) = mnist_lab::minimnist(mnist_lab::Device::cuda_if_available())?;
 /// assert_eq!((ds_l.len(), ds_t.len()), (5000, 1000));
 /// # Ok::<(), mnist_lab::Error>(())
 /// ```
 pub fn minimnist(device: Device) -> Result<(Dataset, Dataset)> {
+    init();
     let path = data_dir().join("minimnist.npz");
     let bytes = read_file(&path)?;
     let sets = parse_minimnist(&path, &bytes, device)?;
@@ -141,6 +178,7 @@ pub fn minimnist(device: Device) -> Result<(Dataset, Dataset)> {
 /// Loads an npz file with minimnist's layout (`datL`, `labL`, `datT`, `labT`) from any path,
 /// without a checksum (for your own data). Returns `(learning set, test set)`.
 pub fn minimnist_from(path: impl AsRef<Path>, device: Device) -> Result<(Dataset, Dataset)> {
+    init();
     let path = path.as_ref();
     parse_minimnist(path, &read_file(path)?, device)
 }
@@ -153,6 +191,7 @@ pub fn mnist(device: Device) -> Result<(Dataset, Dataset)> {
 
 /// Loads full MNIST from the four `.gz` IDX files in `dir`, checking their MD5s.
 pub fn mnist_from(dir: impl AsRef<Path>, device: Device) -> Result<(Dataset, Dataset)> {
+    init();
     let dir = dir.as_ref();
     let mut raw = Vec::new();
     for (name, md5) in MNIST_FILES {
@@ -178,8 +217,9 @@ pub fn mnist_from(dir: impl AsRef<Path>, device: Device) -> Result<(Dataset, Dat
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
         Error::Data(format!(
-            "cannot read data file {}: {e}.\nThe file should ship with the repository: {REMAKE}.",
-            path.display()
+            "cannot read data file {}: {e}.\nThe file should ship with the repository: {}.",
+            path.display(),
+            remake_hint()
         ))
     })
 }
@@ -190,8 +230,9 @@ fn check_md5(path: &Path, bytes: &[u8], want: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Data(format!(
-            "data file {} has MD5 {got}, expected {want}: it is damaged or not the shipped file; {REMAKE}.",
-            path.display()
+            "data file {} has MD5 {got}, expected {want}: it is damaged or not the shipped file; {}.",
+            path.display(),
+            remake_hint()
         )))
     }
 }
@@ -200,8 +241,9 @@ fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
         Error::Data(format!(
-            "data file {} is not a valid gzip file ({e}); {REMAKE}.",
-            path.display()
+            "data file {} is not a valid gzip file ({e}); {}.",
+            path.display(),
+            remake_hint()
         ))
     })?;
     Ok(out)
@@ -213,8 +255,9 @@ fn idx_payload<'a>(path: &Path, bytes: &'a [u8], magic: u32) -> Result<&'a [u8]>
     let header = 4 + 4 * ndim;
     let bad = || {
         Error::Data(format!(
-            "data file {} is not an MNIST IDX file; {REMAKE}.",
-            path.display()
+            "data file {} is not an MNIST IDX file; {}.",
+            path.display(),
+            remake_hint()
         ))
     };
     if bytes.len() < header || u32::from_be_bytes(bytes[0..4].try_into().unwrap()) != magic {
@@ -233,8 +276,9 @@ fn parse_minimnist(path: &Path, bytes: &[u8], device: Device) -> Result<(Dataset
     let bad = |what: String| {
         Error::Data(format!(
             "{} is not a valid minimnist file: {what}.\n\
-             It needs the arrays datL (uint8, n×784), labL (int64, n), datT, labT; {REMAKE}.",
-            path.display()
+             It needs the arrays datL (uint8, n×784), labL (int64, n), datT, labT; {}.",
+            path.display(),
+            remake_hint()
         ))
     };
     let mut npz =
@@ -273,14 +317,15 @@ fn parse_minimnist(path: &Path, bytes: &[u8], device: Device) -> Result<(Dataset
 
 /// Hands out a dataset in mini-batches, like PyTorch's `DataLoader`.
 ///
-/// Batches are views into the dataset (no copies); with `shuffle`, the order is drawn once per
-/// epoch from libtorch's generator (see [`crate::seed`]) and the set is gathered once.
+/// Without shuffling, batches are views into the dataset (no copies). With `shuffle`, the
+/// order is drawn once per epoch from libtorch's generator (see [`crate::seed`]) and each
+/// batch gathers its own samples, so an epoch never holds a second copy of the set.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
-/// let (ds_l, _ds_t) = minimnist(device())?;
+/// let (ds_l, _ds_t) = minimnist(Device::cuda_if_available())?;
 /// let dl_l = DataLoader::new(&ds_l, 100, false)?;
-/// assert_eq!(dl_l.batches().count(), 50);
+/// assert_eq!(dl_l.batches()?.count(), 50);
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Debug)]
@@ -322,6 +367,11 @@ impl DataLoader {
         self.batch_size as usize
     }
 
+    /// Number of batches in one epoch.
+    pub fn num_batches(&self) -> usize {
+        self.len().div_ceil(self.batch_size())
+    }
+
     /// Number of inputs per sample.
     pub fn n_inputs(&self) -> i64 {
         self.images.size()[1]
@@ -332,38 +382,60 @@ impl DataLoader {
         self.images.device().into()
     }
 
-    /// One epoch of `(images, labels)` batches.
-    pub fn batches(&self) -> Batches {
-        let (images, labels) = if self.shuffle {
-            let order = Tensor::randperm(self.len() as i64, (Kind::Int64, tch::Device::Cpu))
-                .to_device(self.images.device());
-            (
-                self.images.index_select(0, &order),
-                self.labels.index_select(0, &order),
-            )
+    /// One epoch of `(images, labels)` batches; with shuffling, in a new random order.
+    ///
+    /// # Shapes
+    /// Each batch is `([b, inputs], [b])` with `b` = the batch size (smaller for the last one).
+    pub fn batches(&self) -> Result<Batches> {
+        let order = if self.shuffle {
+            let order = Tensor::f_randperm(self.len() as i64, (Kind::Int64, tch::Device::Cpu))?;
+            Some(order.f_to_device(self.images.device())?)
         } else {
-            (self.images.shallow_clone(), self.labels.shallow_clone())
+            None
         };
-        Batches {
-            images,
-            labels,
+        Ok(Batches {
+            images: self.images.shallow_clone(),
+            labels: self.labels.shallow_clone(),
+            order,
             batch_size: self.batch_size,
             start: 0,
-        }
+        })
     }
 }
 
-/// The batches of one epoch, from [`DataLoader::batches`].
+/// The batches of one epoch, from [`DataLoader::batches`]: each item is a batch, or the error
+/// libtorch reported while gathering it (out of memory).
 #[derive(Debug)]
 pub struct Batches {
     images: Tensor,
     labels: Tensor,
+    /// The shuffled order of the samples, if any.
+    order: Option<Tensor>,
     batch_size: i64,
     start: i64,
 }
 
+impl Batches {
+    /// The batch of `len` samples from position `start`.
+    fn batch(&self, start: i64, len: i64) -> Result<(Tensor, Tensor)> {
+        Ok(match &self.order {
+            None => (
+                self.images.f_narrow(0, start, len)?,
+                self.labels.f_narrow(0, start, len)?,
+            ),
+            Some(order) => {
+                let picked = order.f_narrow(0, start, len)?;
+                (
+                    self.images.f_index_select(0, &picked)?,
+                    self.labels.f_index_select(0, &picked)?,
+                )
+            }
+        })
+    }
+}
+
 impl Iterator for Batches {
-    type Item = (Tensor, Tensor);
+    type Item = Result<(Tensor, Tensor)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let n = self.labels.size()[0];
@@ -371,10 +443,7 @@ impl Iterator for Batches {
             return None;
         }
         let len = self.batch_size.min(n - self.start);
-        let batch = (
-            self.images.narrow(0, self.start, len),
-            self.labels.narrow(0, self.start, len),
-        );
+        let batch = self.batch(self.start, len);
         self.start += len;
         Some(batch)
     }

@@ -12,10 +12,8 @@ static INIT: Once = Once::new();
 ///    no GPU even on a GPU machine. Loading it with `RTLD_GLOBAL` registers the CUDA backend, as
 ///    `import torch` does in Python. Without a GPU (or the CUDA libraries) the load fails quietly
 ///    and the CPU is used.
-/// 2. In an evcxr notebook kernel, sends stderr into stdout. evcxr forwards the two streams on
-///    separate threads, and text written to stderr at the end of a cell (the message of an error
-///    returned with `?`, a panic message) often shows up under the *next* cell. Through stdout it
-///    arrives in order, under the cell that printed it.
+/// 2. In an evcxr notebook kernel, sends stderr into stdout, so that error messages show
+///    under the cell that failed ([`crate::notebook`]).
 pub fn init() {
     INIT.call_once(|| {
         // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the life of
@@ -26,10 +24,7 @@ pub fn init() {
                 libc::RTLD_NOW | libc::RTLD_GLOBAL,
             )
         };
-        if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
-            // SAFETY: duplicating the process's own standard descriptors.
-            unsafe { libc::dup2(libc::STDOUT_FILENO, libc::STDERR_FILENO) };
-        }
+        crate::notebook::merge_stderr_into_stdout();
     });
 }
 
@@ -73,17 +68,25 @@ impl From<tch::Device> for Device {
     }
 }
 
-/// The device to train on: CUDA device 0 when a GPU is usable, the CPU otherwise.
-///
-/// ```no_run
-/// let device = mnist_lab::device();
-/// println!("{device}"); // "cuda:0" or "cpu"
-/// ```
-pub fn device() -> Device {
-    init();
-    if tch::Cuda::is_available() {
-        Device::Cuda(0)
-    } else {
-        Device::Cpu
+impl Device {
+    /// The device to train on: CUDA device 0 when a GPU is usable, the CPU otherwise (PyTorch's
+    /// `torch.device("cuda" if torch.cuda.is_available() else "cpu")`).
+    ///
+    /// ```no_run
+    /// use mnist_lab::Device;
+    /// let device = Device::cuda_if_available();
+    /// println!("{device}"); // "cuda:0" or "cpu"
+    /// ```
+    ///
+    /// (An associated function rather than a free function `device()`: a notebook's
+    /// `let device = ...` would hide such a function, and running the notebook again from the
+    /// top would fail.)
+    pub fn cuda_if_available() -> Device {
+        init();
+        if tch::Cuda::is_available() {
+            Device::Cuda(0)
+        } else {
+            Device::Cpu
+        }
     }
 }

@@ -43,7 +43,12 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Debug for Error {
+    /// The message; inside a notebook kernel it starts with [`crate::notebook::ERROR_MARK`]
+    /// (a red "error:"), which tells the student, and the export's check, that the cell failed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if crate::notebook::in_kernel() {
+            f.write_str(crate::notebook::ERROR_MARK)?;
+        }
         f.write_str(self.message())
     }
 }
@@ -51,20 +56,55 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 
 impl From<tch::TchError> for Error {
+    /// Keeps libtorch's own words (its first meaningful line, without the C++ stack trace that
+    /// follows it) and adds what to do.
     fn from(e: tch::TchError) -> Self {
         let text = match e {
             tch::TchError::Torch(message) => message,
             other => other.to_string(),
         };
-        if text.contains("out of memory") {
-            // libtorch's message is long; keep its first line, which names the sizes.
-            let first = text.lines().next().unwrap_or(&text);
+        let first = libtorch_message(&text);
+        if is_out_of_memory(&text) {
             Error::OutOfMemory(format!(
                 "out of memory: {first}\n\
                  Try a smaller network (fewer or narrower layers in `neurons`) or a smaller batch size."
             ))
         } else {
-            Error::Torch(format!("libtorch reported an error: {text}"))
+            Error::Torch(format!(
+                "libtorch reported an error: {first}\n\
+                 The values given to this call do not fit together (shapes, label values, devices); \
+                 check them against the call's documentation."
+            ))
         }
     }
+}
+
+/// The first line of libtorch's text that says what went wrong: not blank, not the
+/// "Exception raised from ..." line or the `frame #N` lines of the C++ trace, and without the
+/// `[enforce fail at file.cpp:N] ` prefix of some of its checks.
+fn libtorch_message(text: &str) -> &str {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| {
+            !l.is_empty() && !l.starts_with("Exception raised from") && !l.starts_with("frame #")
+        })
+        .unwrap_or("(no message)");
+    match line.strip_prefix("[enforce fail at ") {
+        Some(rest) => rest.split_once("] ").map_or(line, |(_, msg)| msg),
+        None => line,
+    }
+}
+
+/// True when libtorch could not allocate memory, on the GPU ("CUDA out of memory") or on the
+/// CPU (`DefaultCPUAllocator: can't allocate memory` / `not enough memory`).
+fn is_out_of_memory(text: &str) -> bool {
+    [
+        "out of memory",
+        "DefaultCPUAllocator",
+        "can't allocate memory",
+        "not enough memory",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }

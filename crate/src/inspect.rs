@@ -173,7 +173,7 @@ pub fn weight_maps(net: &Mlp, layer: usize, units: usize, title: &str) -> Result
         .f_narrow(0, 0, n as i64)?
         .f_to_device(tch::Device::Cpu)?;
     let images: Vec<Vec<f32>> = (0..n)
-        .map(|u| Vec::<f32>::try_from(w.get(u as i64).detach()))
+        .map(|u| Vec::<f32>::try_from(w.f_get(u as i64)?.detach()))
         .collect::<Result<_, _>>()?;
     let limit = images
         .iter()
@@ -290,25 +290,30 @@ fn with_temp_file(ext: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<
     result
 }
 
-/// What the network says about each sample of a dataset.
+/// What the network says about each sample of a dataset, from [`predict`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predictions {
-    /// The true digit of each sample.
-    pub labels: Vec<i64>,
-    /// The digit the network chose (largest output).
-    pub predicted: Vec<i64>,
-    /// The softmax probability the network gave to its choice.
-    pub probability: Vec<f32>,
+    labels: Vec<i64>,
+    predicted: Vec<i64>,
+    probability: Vec<f32>,
 }
 
 /// Runs `net` over `ds` (no gradients) and collects its predictions.
 pub fn predict(net: &impl Model, ds: &Dataset) -> Result<Predictions> {
+    net.check_fits(ds.n_inputs(), N_CLASSES)?;
+    if ds.device() != net.device() {
+        return Err(Error::InvalidArgument(format!(
+            "the network is on {} but the data is on {}; create both with the same `device`",
+            net.device(),
+            ds.device()
+        )));
+    }
     let (labels, predicted, probability) = tch::no_grad(|| -> Result<_> {
-        let probs = net.forward(&ds.images)?.f_softmax(1, Kind::Float)?;
+        let probs = net.forward(ds.images())?.f_softmax(1, Kind::Float)?;
         let (p, k) = probs.f_max_dim(1, false)?;
         let cpu = |t: &Tensor| t.f_to_device(tch::Device::Cpu);
         Ok((
-            Vec::<i64>::try_from(cpu(&ds.labels)?)?,
+            Vec::<i64>::try_from(cpu(ds.labels())?)?,
             Vec::<i64>::try_from(cpu(&k)?)?,
             Vec::<f32>::try_from(cpu(&p)?)?,
         ))
@@ -321,6 +326,21 @@ pub fn predict(net: &impl Model, ds: &Dataset) -> Result<Predictions> {
 }
 
 impl Predictions {
+    /// The true digit of each sample.
+    pub fn labels(&self) -> &[i64] {
+        &self.labels
+    }
+
+    /// The digit the network chose for each sample (its largest output).
+    pub fn predicted(&self) -> &[i64] {
+        &self.predicted
+    }
+
+    /// The softmax probability the network gave to its choice, for each sample.
+    pub fn probability(&self) -> &[f32] {
+        &self.probability
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -350,11 +370,22 @@ impl Predictions {
 
     /// The first `n` [`Predictions::mistakes`] of `ds` as digits captioned
     /// "true → predicted (probability)".
+    /// `ds` must be the dataset the predictions were made for.
     pub fn mistakes_grid(&self, ds: &Dataset, n: usize) -> Result<ImageGrid> {
+        if ds.len() != self.len() || ds.n_inputs() != (SIDE * SIDE) as i64 {
+            return Err(Error::InvalidArgument(format!(
+                "these predictions are for {} samples, but the dataset has {} samples of {} \
+                 inputs; pass the 28 × 28-image dataset given to `predict`, e.g. \
+                 `pred.mistakes_grid(&ds_t, 32)` after `let pred = predict(&net, &ds_t)?`",
+                self.len(),
+                ds.len(),
+                ds.n_inputs()
+            )));
+        }
         let mut picked = self.mistakes();
         let wrong = picked.len();
         picked.truncate(n);
-        let images = ds.images.f_to_device(tch::Device::Cpu)?;
+        let images = ds.images().f_to_device(tch::Device::Cpu)?;
         Ok(ImageGrid {
             title: format!(
                 "{wrong} of {} test digits misclassified; the {} most confident mistakes",
@@ -363,7 +394,7 @@ impl Predictions {
             ),
             images: picked
                 .iter()
-                .map(|&i| Vec::<f32>::try_from(images.get(i as i64)))
+                .map(|&i| Vec::<f32>::try_from(images.f_get(i as i64)?))
                 .collect::<Result<_, _>>()?,
             captions: picked
                 .iter()

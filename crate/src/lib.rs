@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! use mnist_lab::*;
-//! let device = device();
+//! let device = Device::cuda_if_available();
 //! let (ds_l, ds_t) = minimnist(device)?;
 //! let dl_l = DataLoader::new(&ds_l, 100, false)?;
 //! let dl_t = DataLoader::new(&ds_t, 100, false)?;
@@ -39,6 +39,7 @@ pub mod device;
 pub mod error;
 pub mod inspect;
 pub mod model;
+pub mod notebook;
 mod parallel;
 pub mod plot;
 pub mod summary;
@@ -49,7 +50,7 @@ pub use data::{
     data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES,
     N_INPUTS,
 };
-pub use device::{device, Device};
+pub use device::Device;
 pub use error::{Error, Result};
 pub use inspect::{
     predict, weight_maps, Animation, ConfusionFigure, ConfusionMatrix, ImageGrid, Predictions,

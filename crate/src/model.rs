@@ -39,7 +39,7 @@ pub trait Model {
 /// ```no_run
 /// # use mnist_lab::*;
 /// let neurons = [784, 1000, 1000, 10];
-/// let net = Mlp::new(&neurons, device())?;
+/// let net = Mlp::new(&neurons, Device::cuda_if_available())?;
 /// assert_eq!(net.num_parameters(), 1_796_010);
 /// # Ok::<(), Error>(())
 /// ```

@@ -209,19 +209,40 @@ impl Figure {
             let (x0, x1) = if x0.is_finite() { (x0, x1) } else { (0.0, 1.0) };
             let pad = ((x1 - x0) * 0.05).max(0.5);
             let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
+            // Whole numbers on the x axis (epochs) get whole-number ticks: at most one per unit.
+            let whole_x = panel
+                .series
+                .iter()
+                .flat_map(|s| &s.points)
+                .all(|p| p.0.fract() == 0.0);
+            let x_ticks = if whole_x {
+                ((x1 - x0) as usize + 1).min(10)
+            } else {
+                10
+            };
+            let whole_label = |x: &f64| {
+                if x.fract() == 0.0 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            };
             let mut chart = ChartBuilder::on(area)
                 .caption(&panel.title, ("sans-serif", 17))
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(55)
                 .build_cartesian_2d(xr.clone(), y0..y1)?;
-            chart
-                .configure_mesh()
-                .light_line_style(WHITE)
+            let mut mesh = chart.configure_mesh();
+            mesh.light_line_style(WHITE)
                 .bold_line_style(RGBColor(0xe5, 0xe5, 0xe5))
                 .x_desc(&panel.x_label)
-                .label_style(("sans-serif", 13))
-                .draw()?;
+                .x_labels(x_ticks)
+                .label_style(("sans-serif", 13));
+            if whole_x {
+                mesh.x_label_formatter(&whole_label);
+            }
+            mesh.draw()?;
             if let Some(h) = panel.hline {
                 chart.draw_series(LineSeries::new(
                     [(xr.start, h), (xr.end, h)],
@@ -230,19 +251,24 @@ impl Figure {
             }
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
-                // Clip to the visible range, as matplotlib does with set_ylim.
-                let pts: Vec<(f64, f64)> = s
-                    .points
-                    .iter()
-                    .map(|&(x, y)| (x, y.clamp(y0, y1)))
-                    .collect();
+                // As matplotlib with set_ylim: the line leaves the panel at its border, and only
+                // the points inside the range get a dot.
+                let runs = visible_runs(&s.points, (y0, y1));
                 chart
-                    .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
+                    .draw_series(
+                        runs.into_iter()
+                            .map(|run| PathElement::new(run, color.stroke_width(2))),
+                    )?
                     .label(s.label.as_str())
                     .legend(move |(x, y)| {
                         PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                     });
-                chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+                chart.draw_series(
+                    s.points
+                        .iter()
+                        .filter(|p| (y0..=y1).contains(&p.1))
+                        .map(|&p| Circle::new(p, 3, color.filled())),
+                )?;
             }
             chart
                 .configure_series_labels()
@@ -253,5 +279,84 @@ impl Figure {
                 .draw()?;
         }
         root.present()
+    }
+}
+
+/// The parts of the polyline through `points` that lie within `ylim`: each segment is cut
+/// where it crosses the range's low or high edge, and a run ends where the line leaves the
+/// range (points that are not finite end a run too).
+fn visible_runs(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let inside = |y: f64| (y0..=y1).contains(&y);
+    if let [(x, y)] = points {
+        if inside(*y) {
+            runs.push(vec![(*x, *y)]);
+        }
+    }
+    for pair in points.windows(2) {
+        let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);
+        if !(ya.is_finite() && yb.is_finite()) {
+            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            continue;
+        }
+        // The part of the segment with y in [y0, y1], as fractions t of the way from a to b.
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let dy = yb - ya;
+        for edge in [y0, y1] {
+            if dy != 0.0 {
+                let t = (edge - ya) / dy;
+                // Entering or leaving through this edge, depending on the direction.
+                let entering = (edge == y0) == (dy > 0.0);
+                if entering {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        let flat_outside = dy == 0.0 && !inside(ya);
+        if flat_outside || t0 > t1 {
+            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            continue;
+        }
+        let at = |t: f64| (xa + t * (xb - xa), (ya + t * dy).clamp(y0, y1));
+        let (start, end) = (at(t0), at(t1));
+        if run.last() != Some(&start) {
+            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            run.push(start);
+        }
+        run.push(end);
+        if t1 < 1.0 {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    runs.extend((!run.is_empty()).then_some(run));
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible_runs;
+
+    #[test]
+    fn lines_outside_the_range_are_cut_at_its_edges() {
+        // Epoch 1 above the top (loss 1.575 with ylim up to 1.0), then inside.
+        let runs = visible_runs(&[(1.0, 1.575), (2.0, 0.575), (3.0, 0.4)], (-0.05, 1.0));
+        assert_eq!(runs, vec![vec![(1.575, 1.0), (2.0, 0.575), (3.0, 0.4)]]);
+        // In, out through the bottom, back in: two runs.
+        let runs = visible_runs(&[(1.0, 0.9), (2.0, 0.7), (3.0, 0.9)], (0.8, 1.0));
+        assert_eq!(runs.len(), 2);
+        assert!((runs[0][1].0 - 1.5).abs() < 1e-12 && runs[0][1].1 == 0.8);
+        assert!((runs[1][0].0 - 2.5).abs() < 1e-12 && runs[1][0].1 == 0.8);
+        // Wholly outside: nothing; a single point inside: itself.
+        assert!(visible_runs(&[(1.0, 2.0), (2.0, 3.0)], (0.0, 1.0)).is_empty());
+        assert_eq!(
+            visible_runs(&[(1.0, 0.5)], (0.0, 1.0)),
+            vec![vec![(1.0, 0.5)]]
+        );
+        // Crossing the whole range in one segment.
+        let runs = visible_runs(&[(0.0, -1.0), (4.0, 3.0)], (0.0, 1.0));
+        assert_eq!(runs, vec![vec![(1.0, 0.0), (2.0, 1.0)]]);
     }
 }

@@ -44,7 +44,7 @@ pub struct Summary {
 ///
 /// ```no_run
 /// # use mnist_lab::*;
-/// let net = Mlp::new(&[784, 1000, 1000, 10], device())?;
+/// let net = Mlp::new(&[784, 1000, 1000, 10], Device::cuda_if_available())?;
 /// println!("{}", summary(&net, 1));   // ... Total params: 1,796,010 ...
 /// # Ok::<(), Error>(())
 /// ```

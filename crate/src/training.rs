@@ -173,12 +173,13 @@ fn parts(flat: &Tensor, params: &[Tensor]) -> Result<Vec<Tensor>> {
 ///
 /// ```no_run
 /// # use mnist_lab::*;
-/// # let (ds_l, _ds_t) = minimnist(device())?;
+/// # let (ds_l, _ds_t) = minimnist(Device::cuda_if_available())?;
 /// # let dl_l = DataLoader::new(&ds_l, 100, false)?;
-/// let net = Mlp::new(&[784, 100, 10], device())?;
+/// let net = Mlp::new(&[784, 100, 10], Device::cuda_if_available())?;
 /// let loss_func = CrossEntropyLoss::new(Reduction::Sum);
 /// let mut optimizer = Adam::new(&net, 1e-3)?;
-/// for (x, lab) in dl_l.batches() {
+/// for batch in dl_l.batches()? {
+///     let (x, lab) = batch?;
 ///     let loss = loss_func.forward(&net.forward(&x)?, &lab)?;
 ///     optimizer.zero_grad()?;
 ///     loss.backward();
@@ -484,7 +485,8 @@ fn run_epoch(
     let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
     let mut ncorrect = Tensor::f_zeros([], (Kind::Int64, device))?;
-    for (x, lab) in dl.batches() {
+    for batch in dl.batches()? {
+        let (x, lab) = batch?;
         let y = net.forward(&x)?;
         let loss = loss_func.forward(&y, &lab)?;
         if let Some(opt) = optimizer.as_deref_mut() {
@@ -546,9 +548,12 @@ fn check_same_parameters(net: &impl Model, params: &[Tensor]) -> Result<()> {
     }
 }
 
-/// The experiments' loop without printing: `nepoch` epochs of [`train`] on `dl_l` and
+/// The experiments' loop without the table: `nepoch` epochs of [`train`] on `dl_l` and
 /// [`evaluate`] on `dl_t` (loss summed over each batch). Returns the epoch log and the mean
 /// seconds per epoch (train + evaluate), for notebooks that compare several runs.
+///
+/// Like the experiments' loop, it checks [`stop_requested`] after each epoch: a `STOP` file
+/// ends this run (with a line saying so) and is removed, so the next run starts normally.
 pub fn fit(
     net: &impl Model,
     optimizer: &mut impl Optimizer,
@@ -568,8 +573,13 @@ pub fn fit(
         let (loss_l, rate_l) = train(net, &loss_func, optimizer, dl_l)?;
         let (loss_t, rate_t) = evaluate(net, &loss_func, dl_t)?;
         history.push(t, loss_l, loss_t, rate_l, rate_t);
+        if stop_requested() {
+            println!("stopped after epoch {t}: found the file {STOP_FILE}");
+            break;
+        }
     }
-    Ok((history, start.elapsed().as_secs_f64() / nepoch as f64))
+    let secs_per_epoch = start.elapsed().as_secs_f64() / history.len() as f64;
+    Ok((history, secs_per_epoch))
 }
 
 /// The name of the file that asks a running training loop to stop (see [`stop_requested`]).

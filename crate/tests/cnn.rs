@@ -150,3 +150,22 @@ fn fit_runs_the_experiment_loop() {
     let e = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 0).unwrap_err();
     assert!(e.to_string().contains("nepoch must be at least 1"));
 }
+
+/// A STOP file, created while `fit` runs (here: before it starts), ends that run after its
+/// epoch and is removed, so the run after it is not cut short.
+#[test]
+fn fit_stops_at_a_stop_file_and_removes_it() {
+    let _rng = common::rng_lock();
+    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
+    let dl_l = DataLoader::new(&ds_l, 500, false).unwrap();
+    let dl_t = DataLoader::new(&ds_t, 500, false).unwrap();
+    let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
+    std::fs::write(STOP_FILE, "").unwrap();
+    let (history, _) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 3).unwrap();
+    let stop_left = std::path::Path::new(STOP_FILE).exists();
+    let _ = std::fs::remove_file(STOP_FILE);
+    assert_eq!(history.len(), 1);
+    assert!(!stop_left, "fit left the STOP file behind");
+    let (history, _) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
+    assert_eq!(history.len(), 2);
+}

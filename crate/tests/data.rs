@@ -10,39 +10,39 @@ use tch::Kind;
 fn minimnist_has_the_course_shapes_and_types() {
     let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
     assert_eq!((ds_l.len(), ds_t.len()), (5000, 1000));
-    assert_eq!(ds_l.images.size(), [5000, 784]);
-    assert_eq!(ds_t.images.size(), [1000, 784]);
+    assert_eq!(ds_l.images().size(), [5000, 784]);
+    assert_eq!(ds_t.images().size(), [1000, 784]);
     assert_eq!(
-        (ds_l.images.kind(), ds_l.labels.kind()),
+        (ds_l.images().kind(), ds_l.labels().kind()),
         (Kind::Float, Kind::Int64)
     );
-    assert_eq!(ds_l.class_counts().iter().sum::<usize>(), 5000);
-    assert_eq!(ds_t.class_counts().iter().sum::<usize>(), 1000);
+    assert_eq!(ds_l.class_counts().unwrap().iter().sum::<usize>(), 5000);
+    assert_eq!(ds_t.class_counts().unwrap().iter().sum::<usize>(), 1000);
     assert!(
-        ds_l.class_counts().iter().all(|&c| c > 400),
+        ds_l.class_counts().unwrap().iter().all(|&c| c > 400),
         "{:?}",
-        ds_l.class_counts()
+        ds_l.class_counts().unwrap()
     );
     // pixel / 255: values span [0, 1]
-    assert_eq!(ds_l.images.max().double_value(&[]), 1.0);
-    assert_eq!(ds_l.images.min().double_value(&[]), 0.0);
+    assert_eq!(ds_l.images().max().double_value(&[]), 1.0);
+    assert_eq!(ds_l.images().min().double_value(&[]), 0.0);
 }
 
 #[test]
 fn mnist_has_60000_and_10000_samples_and_minimnist_is_its_prefix() {
     let (ds_l, ds_t) = mnist(Device::Cpu).unwrap();
     assert_eq!((ds_l.len(), ds_t.len()), (60000, 10000));
-    assert_eq!(ds_l.images.size(), [60000, 784]);
-    assert_eq!(ds_l.labels.kind(), Kind::Int64);
+    assert_eq!(ds_l.images().size(), [60000, 784]);
+    assert_eq!(ds_l.labels().kind(), Kind::Int64);
     assert_eq!(
-        ds_t.class_counts(),
+        ds_t.class_counts().unwrap(),
         [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     );
     let (mini_l, mini_t) = minimnist(Device::Cpu).unwrap();
-    assert!(mini_l.labels.equal(&ds_l.labels.narrow(0, 0, 5000)));
-    assert!(mini_t.labels.equal(&ds_t.labels.narrow(0, 0, 1000)));
+    assert!(mini_l.labels().equal(&ds_l.labels().narrow(0, 0, 5000)));
+    assert!(mini_t.labels().equal(&ds_t.labels().narrow(0, 0, 1000)));
     // Same pixels (both are pixel/255 in float32; rounding may differ by one ulp).
-    let diff = (&mini_l.images - ds_l.images.narrow(0, 0, 5000))
+    let diff = (mini_l.images() - ds_l.images().narrow(0, 0, 5000))
         .abs()
         .max()
         .double_value(&[]);
@@ -53,14 +53,18 @@ fn mnist_has_60000_and_10000_samples_and_minimnist_is_its_prefix() {
 fn the_loader_hands_out_views_in_order() {
     let (ds_l, _) = minimnist(Device::Cpu).unwrap();
     let dl = DataLoader::new(&ds_l, 100, false).unwrap();
-    let batches: Vec<_> = dl.batches().collect();
+    let batches: Vec<_> = dl.batches().unwrap().map(Result::unwrap).collect();
     assert_eq!(batches.len(), 50);
     assert_eq!(batches[0].0.size(), [100, 784]);
-    assert!(batches[1].1.equal(&ds_l.labels.narrow(0, 100, 100)));
+    assert!(batches[1].1.equal(&ds_l.labels().narrow(0, 100, 100)));
     // A view shares the dataset's storage: no copy per batch.
-    assert_eq!(batches[0].0.data_ptr(), ds_l.images.data_ptr());
+    assert_eq!(batches[0].0.data_ptr(), ds_l.images().data_ptr());
     let odd = DataLoader::new(&ds_l, 300, false).unwrap();
-    let sizes: Vec<i64> = odd.batches().map(|(x, _)| x.size()[0]).collect();
+    let sizes: Vec<i64> = odd
+        .batches()
+        .unwrap()
+        .map(|b| b.unwrap().0.size()[0])
+        .collect();
     assert_eq!((sizes.len(), *sizes.last().unwrap()), (17, 200));
 }
 
@@ -70,18 +74,18 @@ fn shuffling_is_a_seeded_permutation() {
     let (ds_l, _) = minimnist(Device::Cpu).unwrap();
     let dl = DataLoader::new(&ds_l, 5000, true).unwrap();
     seed(3);
-    let a = dl.batches().next().unwrap().1;
+    let a = dl.batches().unwrap().next().unwrap().unwrap().1;
     seed(3);
-    let b = dl.batches().next().unwrap().1;
+    let b = dl.batches().unwrap().next().unwrap().unwrap().1;
     assert!(a.equal(&b));
-    assert!(!a.equal(&ds_l.labels));
+    assert!(!a.equal(&ds_l.labels()));
     assert_eq!(
         a.bincount::<tch::Tensor>(None, 10)
             .sum(Kind::Int64)
             .int64_value(&[]),
         5000
     );
-    assert!(a.sort(0, false).0.equal(&ds_l.labels.sort(0, false).0));
+    assert!(a.sort(0, false).0.equal(&ds_l.labels().sort(0, false).0));
 }
 
 #[test]

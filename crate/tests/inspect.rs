@@ -84,7 +84,7 @@ fn predictions_confusion_matrix_and_mistakes_agree_with_evaluate() {
     assert_eq!(cm.total(), 1000);
     assert_eq!(cm.accuracy(), rate);
     let per_class = cm.per_class();
-    let counts = ds_t.class_counts();
+    let counts = ds_t.class_counts().unwrap();
     for d in 0..10 {
         assert_eq!(per_class[d].0 as usize, counts[d], "digit {d}");
     }
@@ -100,10 +100,12 @@ fn predictions_confusion_matrix_and_mistakes_agree_with_evaluate() {
 
     let wrong = pred.mistakes();
     assert_eq!(wrong.len(), ((1.0 - rate) * 1000.0).round() as usize);
-    assert!(wrong.iter().all(|&i| pred.labels[i] != pred.predicted[i]));
+    assert!(wrong
+        .iter()
+        .all(|&i| pred.labels()[i] != pred.predicted()[i]));
     assert!(wrong
         .windows(2)
-        .all(|w| pred.probability[w[0]] >= pred.probability[w[1]]));
+        .all(|w| pred.probability()[w[0]] >= pred.probability()[w[1]]));
     let grid = pred.mistakes_grid(&ds_t, 24).unwrap();
     assert_eq!(grid.images.len(), 24.min(wrong.len()));
     let i = wrong[0];
@@ -111,7 +113,9 @@ fn predictions_confusion_matrix_and_mistakes_agree_with_evaluate() {
         grid.captions[0],
         format!(
             "{} → {} ({:.2})",
-            pred.labels[i], pred.predicted[i], pred.probability[i]
+            pred.labels()[i],
+            pred.predicted()[i],
+            pred.probability()[i]
         )
     );
     let path = common::temp_dir("inspect").join("confusion.png");

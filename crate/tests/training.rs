@@ -159,27 +159,23 @@ fn out_of_memory_gets_advice() {
     );
 }
 
-/// The GPU, or None (and a note) where there is none. scripts/gpu-run sets
-/// MNIST_LAB_REQUIRE_CUDA: on the GPU machine a CPU fallback is a failure.
-fn gpu(test: &str) -> Option<Device> {
-    let device = device();
-    if device == Device::Cpu {
-        assert!(
-            std::env::var_os("MNIST_LAB_REQUIRE_CUDA").is_none(),
-            "MNIST_LAB_REQUIRE_CUDA is set but device() = cpu: libtorch sees no GPU"
-        );
-        eprintln!("{test}: skipped, no usable GPU (device() = cpu)");
-        return None;
-    }
-    Some(device)
+/// The GPU. The tests that call it are `#[ignore]`d, run only where a GPU is expected
+/// (`scripts/gpu-run` passes `--include-ignored`): there, a CPU fallback is a failure.
+fn gpu() -> Device {
+    let device = Device::cuda_if_available();
+    assert_ne!(
+        device,
+        Device::Cpu,
+        "this test needs a GPU, but libtorch sees none (Device::cuda_if_available() = cpu)"
+    );
+    device
 }
 
 #[test]
+#[ignore = "needs a GPU: scripts/gpu-run runs it with --include-ignored"]
 fn cuda_smoke_test() {
     let _rng = common::rng_lock();
-    let Some(device) = gpu("cuda_smoke_test") else {
-        return;
-    };
+    let device = gpu();
     println!("device: {device}");
     let (ds_l, ds_t) = minimnist(device).unwrap();
     assert_eq!(ds_l.device(), device);
@@ -274,7 +270,8 @@ fn same_steps_as_the_backward_loop<O: Optimizer>(optimizer: impl Fn(&Mlp) -> O) 
     let (mut opt_train, mut opt_hand) = (optimizer(&by_train), optimizer(&by_hand));
     for _ in 0..2 {
         train(&by_train, &loss_func, &mut opt_train, &dl).unwrap();
-        for (x, lab) in dl.batches() {
+        for batch in dl.batches().unwrap() {
+            let (x, lab) = batch.unwrap();
             let loss = loss_func
                 .forward(&by_hand.forward(&x).unwrap(), &lab)
                 .unwrap();
@@ -344,11 +341,10 @@ fn adam_accepts_a_gradient_that_is_its_parameter() {
 
 /// Adam on the GPU (libtorch's operations over the flat moments) takes the CPU's steps.
 #[test]
+#[ignore = "needs a GPU: scripts/gpu-run runs it with --include-ignored"]
 fn adam_on_the_gpu_equals_adam_on_the_cpu() {
     let _rng = common::rng_lock();
-    let Some(device) = gpu("adam_on_the_gpu_equals_adam_on_the_cpu") else {
-        return;
-    };
+    let device = gpu();
     let nets = [Device::Cpu, device].map(|d| {
         seed(3);
         Mlp::new(&[300, 517, 10], d).unwrap()

@@ -12,7 +12,7 @@ STOP = NOTEBOOKS / "STOP"
 
 SETUP = """:dep mnist_lab = { path = "../crate" }
 use mnist_lab::*;
-let device = device();
+let device = Device::cuda_if_available();
 let (ds_l, ds_t) = minimnist(device)?;
 let dl_l = DataLoader::new(&ds_l, 100, false)?;
 let dl_t = DataLoader::new(&ds_t, 100, false)?;
