@@ -1,29 +1,58 @@
 #!/usr/bin/env python3
-"""Execute every notebook in notebooks/ and write it as HTML into the folder given."""
+"""Execute the notebooks of notebooks/ (all, or those named) and write each as HTML.
+
+    export_html.py OUTPUT_DIR [NOTEBOOK.ipynb ...]
+
+Each page is titled with its notebook's first heading and needs nothing from the web (the
+mnist_lab template in scripts/nbconvert/). What the kernel process itself prints goes to
+OUTPUT_DIR/logs/, not to the terminal. Exits 1, naming the notebook and its first failing cell
+with that cell's own message, if any cell failed.
+"""
 import sys
 from pathlib import Path
 
+import nbformat
 from nbconvert import HTMLExporter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS))
 import nbrun  # noqa: E402
+
+
+def title(nb, fallback):
+    """The text of the notebook's first Markdown heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def to_html(nb, fallback_title):
+    """The executed notebook `nb` as one self-contained HTML page."""
+    exporter = HTMLExporter(template_name="mnist_lab", extra_template_basedirs=[str(SCRIPTS / "nbconvert")])
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title(nb, fallback_title)}})
+    return html
 
 
 def main():
     out = Path(sys.argv[1]).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    folder = SCRIPTS.parent / "notebooks"
+    notebooks = [folder / Path(n).name for n in sys.argv[2:]] or sorted(folder.glob("*.ipynb"))
     failed = False
     for i, path in enumerate(notebooks, 1):
         print(f"[{i}/{len(notebooks)}] {path.name}: executing ...", flush=True)
-        nb, secs = nbrun.execute(path, allow_errors=True)
-        bad = nbrun.problems(nb)
-        for cell, msg in bad:
-            print(f"  FAILED: {path.name}, code cell {cell}: {msg}", file=sys.stderr)
-        failed = failed or bool(bad)
-        html, _ = HTMLExporter().from_notebook_node(nb)
+        with open(logs / f"{path.stem}.kernel.log", "w") as log:
+            nb, secs = nbrun.execute(path, allow_errors=True, kernel_output=log)
+        failure = nbrun.first_failure(nb)
+        if failure:
+            print(f"  FAILED: {path.name}, {failure}", file=sys.stderr, flush=True)
+            failed = True
         target = out / (path.stem + ".html")
-        target.write_text(html, encoding="utf-8")
+        target.write_text(to_html(nb, path.stem), encoding="utf-8")
         print(f"  {secs:.0f} s -> {target}", flush=True)
     sys.exit(1 if failed else 0)
 

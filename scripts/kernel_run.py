@@ -11,6 +11,7 @@ an error output, or a Rust panic message).
 """
 import argparse
 import queue
+import signal
 import sys
 import time
 
@@ -60,6 +61,10 @@ def main():
     ap.add_argument("--kernel", default="rust-tch")
     ap.add_argument("cells", nargs="+")
     args = ap.parse_args()
+    # A `timeout`, a closed terminal or a kill of the setup that called us: shut the kernel
+    # down (the `finally` below) rather than leave it compiling in its own session.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
 
     t0 = time.monotonic()
     km, kc = start_new_kernel(kernel_name=args.kernel, startup_timeout=60)

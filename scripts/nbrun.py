@@ -1,8 +1,13 @@
 """Execute notebooks headless with the project's kernel and find the cells that failed.
 
-A Rust panic inside evcxr does not make nbconvert fail, so besides error outputs this looks
-for panic text in every stream. Used by scripts/export-html and the notebook tests.
+evcxr ends a cell whose code returns an error with `?` with status "ok" and shows the error
+as ordinary text, and a Rust panic does not make nbconvert fail either. So besides error
+outputs (compile errors, interrupts) this looks for two signals in the cells' text: the mark
+that the crate puts before every error it shows in a kernel (`mnist_lab::notebook::ERROR_MARK`,
+a red "error:" that a student's own printing does not produce), and panic messages.
+Used by scripts/export-html and the notebook tests.
 """
+import copy
 import re
 import sys
 import time
@@ -12,7 +17,10 @@ import nbformat
 from nbclient import NotebookClient
 
 KERNEL = "rust-tch"
+# mnist_lab::notebook::ERROR_MARK: "error:" in bold red, then the message.
+ERROR_MARK = "\x1b[1;31merror:\x1b[0m "
 PANIC = re.compile(r"panicked at|Segmentation fault|Child process terminated|Subprocess terminated")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def cell_text(cell):
@@ -20,24 +28,47 @@ def cell_text(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
+def plain(text):
+    """`text` without ANSI colour codes."""
+    return ANSI.sub("", text)
+
+
 def problems(nb):
-    """(cell number, message) for each code cell that failed: an error output, or a panic."""
+    """(code cell number from 1, message) for each failure, in order: an error output, an error
+    returned by the crate (its mark), or a panic."""
     found = []
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for i, cell in enumerate(code_cells, 1):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                found.append((i, f"{out.get('ename')}: {out.get('evalue')}"))
-        m = PANIC.search(cell_text(cell))
-        if m:
-            line = next(l for l in cell_text(cell).splitlines() if m.group(0) in l)
-            found.append((i, line.strip()))
+                found.append((i, plain(f"{out.get('ename')}: {out.get('evalue')}").strip()))
+        for line in cell_text(cell).splitlines():
+            if ERROR_MARK in line:
+                found.append((i, plain(line.split(ERROR_MARK, 1)[1]).strip()))
+            elif PANIC.search(line):
+                found.append((i, plain(line).strip()))
     return found
 
 
-def execute(path, timeout=3600, allow_errors=False, source=None):
+def first_failure(nb):
+    """The first failing cell as "code cell N: message", noting how many later cells failed
+    too (usually because they use what the failed cell did not make); None if none failed."""
+    found = problems(nb)
+    if not found:
+        return None
+    cell, message = found[0]
+    later = len({c for c, _ in found if c != cell})
+    note = f" ({later} later cell(s) failed too, probably because of this one)" if later else ""
+    return f"code cell {cell}: {message}{note}"
+
+
+def execute(path, timeout=3600, allow_errors=False, source=None, kernel_output=None, passes=1):
     """Run the notebook at `path` (or the notebook object `source`, run as if it were at
-    `path`) from its own folder; return (executed notebook, seconds)."""
+    `path`) from its own folder; return (executed notebook, seconds). `kernel_output`, an open
+    file, receives what the kernel process itself prints (its log), instead of our terminal.
+
+    With `passes=2` every cell runs twice in the same kernel, as a student who runs all cells
+    again from the top; then it returns ([notebook after each pass], seconds)."""
     path = Path(path)
     nb = source if source is not None else nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -48,9 +79,18 @@ def execute(path, timeout=3600, allow_errors=False, source=None):
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
+    redirect = {"stdout": kernel_output, "stderr": kernel_output} if kernel_output else {}
     t0 = time.monotonic()
-    client.execute()
-    return nb, time.monotonic() - t0
+    if passes == 1:
+        client.execute(**redirect)
+        return nb, time.monotonic() - t0
+    runs = []
+    with client.setup_kernel(**redirect):
+        for _ in range(passes):
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            runs.append(copy.deepcopy(nb))
+    return runs, time.monotonic() - t0
 
 
 def main():
@@ -58,8 +98,9 @@ def main():
     bad = False
     for name in sys.argv[1:]:
         nb, secs = execute(name, allow_errors=True)
-        for cell, msg in problems(nb):
-            print(f"{name}: code cell {cell} failed: {msg}")
+        failure = first_failure(nb)
+        if failure:
+            print(f"{name}: {failure}")
             bad = True
         print(f"{name}: {secs:.0f} s")
     sys.exit(1 if bad else 0)

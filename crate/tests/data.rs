@@ -78,7 +78,7 @@ fn shuffling_is_a_seeded_permutation() {
     seed(3);
     let b = dl.batches().unwrap().next().unwrap().unwrap().1;
     assert!(a.equal(&b));
-    assert!(!a.equal(&ds_l.labels()));
+    assert!(!a.equal(ds_l.labels()));
     assert_eq!(
         a.bincount::<tch::Tensor>(None, 10)
             .sum(Kind::Int64)

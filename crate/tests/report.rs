@@ -101,3 +101,62 @@ fn an_empty_log_or_a_bad_range_is_explained() {
         .to_string();
     assert!(m.contains("the low end must be below the high end"), "{m}");
 }
+
+/// Values outside the y-range are not pinned to the panel's edge (matplotlib draws no dot
+/// there), and the epoch axis has whole-number ticks only, also after one epoch.
+#[test]
+fn points_outside_the_range_get_no_dot_and_epochs_whole_ticks() {
+    let texts = |svg: &str| -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()]
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    };
+    let mut one = History::new();
+    // Logistic regression's first epoch: lossL 1.575 above the loss range, rateL 0.689 below
+    // the accuracy range; the test values inside.
+    one.push(1, 1.575, 0.6, 0.689, 0.85);
+    let svg = learning_curves(&one, &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+        .unwrap()
+        .to_svg()
+        .unwrap();
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2,
+        "only the two test points"
+    );
+    let labels = texts(&svg);
+    // One epoch tick per panel, "1"; no "1.0" or "1.5" on the epoch axis (the only decimal
+    // labels are the y axes', which hold 1.0 once per panel).
+    assert_eq!(labels.iter().filter(|t| *t == "1").count(), 2, "{labels:?}");
+    assert!(!labels.iter().any(|t| t == "1.5"), "{labels:?}");
+    assert_eq!(
+        labels.iter().filter(|t| *t == "1.0").count(),
+        2,
+        "{labels:?}"
+    );
+    let mut fifty = History::new();
+    for t in 1..=50 {
+        fifty.push(t, 0.1, 0.1, 0.95, 0.95);
+    }
+    let svg = learning_curves(&fifty, &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+        .unwrap()
+        .to_svg()
+        .unwrap();
+    let labels = texts(&svg);
+    for tick in ["10", "20", "30", "40", "50"] {
+        assert_eq!(
+            labels.iter().filter(|t| *t == tick).count(),
+            2,
+            "{labels:?}"
+        );
+    }
+    assert!(
+        !labels.iter().any(|t| t == "2.5" || t == "7.5"),
+        "{labels:?}"
+    );
+}

@@ -1,7 +1,7 @@
 // Drives JupyterLab in headless Chromium like a student: opens Experiment 1, replaces the
 // experiment cell's text (network and epochs), runs all cells, waits for the kernel, and
 // reports what the page shows. Called by test_browser.py, which starts and stops the server.
-// Environment: PLAYWRIGHT_CORE (module path), LAB_URL, LAB_TOKEN, CELL_ANCHOR (a line of the cell
+// Environment: PLAYWRIGHT_CORE (module path), LAB_URL (the login URL scripts/lab printed), CELL_ANCHOR (a line of the cell
 // to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), SHOT (where to save the figure).
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const fs = require("fs");
@@ -15,7 +15,9 @@ const fs = require("fs");
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(120000);
-    await page.goto(`${process.env.LAB_URL}/lab/tree/experiment1_minimnist.ipynb?token=${process.env.LAB_TOKEN}`);
+    // Log in with the URL as printed, then open the notebook, as a student would.
+    await page.goto(process.env.LAB_URL);
+    await page.locator(".jp-DirListing-item", { hasText: "experiment1_minimnist.ipynb" }).dblclick();
     const cell = page.locator(".jp-CodeCell").filter({ hasText: process.env.CELL_ANCHOR });
     await cell.locator(".cm-content").waitFor();
     await cell.locator(".cm-content").fill(fs.readFileSync(process.env.CELL_NEW_FILE, "utf8"));
@@ -43,6 +45,8 @@ const fs = require("fs");
     report.figure_visible = await figure.isVisible();
     const box = await figure.boundingBox();
     report.figure_size = box && [Math.round(box.width), Math.round(box.height)];
+    // Toasts (news, update checks) that would cover the figures.
+    report.toasts = await page.locator(".Toastify__toast").allInnerTexts();
     await figure.scrollIntoViewIfNeeded();
     await figure.screenshot({ path: process.env.SHOT });
     await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-page.png") });

@@ -1,32 +1,25 @@
 """JupyterLab in a real browser: a student edits Experiment 1 and runs it (Playwright + chromium).
 
-The server is the project's own (scripts/lab: 127.0.0.1, token), started on a copy of the
-notebooks so that JupyterLab's autosave leaves the committed ones untouched, and stopped with
-its kernels at the end. The figure's screenshot is kept in $MNIST_LAB_HOME/artifacts/.
+The server is the project's own, started as a student starts it (scripts/lab, no token given;
+the browser opens the URL it printed), on a copy of the notebooks so that JupyterLab's autosave
+leaves the committed ones untouched, and stopped with its kernels at the end. The figure's
+screenshot is kept in $MNIST_LAB_HOME/artifacts/.
 """
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import lab_server
+
 REPO = Path(__file__).resolve().parents[2]
 HOME = Path(os.environ["MNIST_LAB_HOME"])
 NEURONS = "let neurons = [784, 1000, 1000, 10];"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,37 +28,14 @@ def lab(tmp_path):
     shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
     for name in ("crate", "data", "Cargo.toml"):
         (tmp_path / name).symlink_to(REPO / name)
-    port, token = free_port(), secrets.token_hex(16)
-    server = subprocess.Popen(
-        [REPO / "scripts" / "lab", f"--port={port}"],
-        env=dict(os.environ, JUPYTER_TOKEN=token, MNIST_LAB_NOTEBOOKS=str(tmp_path / "notebooks")),
-        stdout=open(tmp_path / "lab.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail("JupyterLab did not answer within 120 s:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-        yield url, token, tmp_path
-    finally:
-        # SIGTERM: jupyter_server shuts its kernels down, then exits.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        with pytest.raises(OSError):
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+    with lab_server.lab(tmp_path / "notebooks", tmp_path / "lab.log") as server:
+        yield server, tmp_path
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{server.base}/api/status?token={server.token}", timeout=2)
 
 
 def test_student_edits_and_runs_experiment1_in_jupyterlab(lab):
-    url, token, tmp = lab
+    server, tmp = lab
     nb = nbformat.read(REPO / "notebooks" / "experiment1_minimnist.ipynb", as_version=4)
     (old,) = [c.source for c in nb.cells if c.cell_type == "code" and NEURONS in c.source]
     new = old.replace(NEURONS, "let neurons = [784, 100, 10];").replace("let nepoch = 50;", "let nepoch = 3;")
@@ -75,7 +45,7 @@ def test_student_edits_and_runs_experiment1_in_jupyterlab(lab):
     shot = shots / "browser-experiment1-figure.png"
     shot.unlink(missing_ok=True)
     env = dict(
-        os.environ, LAB_URL=url, LAB_TOKEN=token, CELL_ANCHOR="let mut history = History::new();", CELL_NEW_FILE=str(tmp / "cell.rs"), SHOT=str(shot),
+        os.environ, LAB_URL=server.url, CELL_ANCHOR="let mut history = History::new();", CELL_NEW_FILE=str(tmp / "cell.rs"), SHOT=str(shot),
         PLAYWRIGHT_CORE=str(HOME / "browser" / "node_modules" / "playwright-core"),
     )
     done = subprocess.run(["node", REPO / "scripts" / "tests" / "browser_experiment1.cjs"], env=env,
@@ -90,5 +60,6 @@ def test_student_edits_and_runs_experiment1_in_jupyterlab(lab):
     assert "Total params: 79,510" in out
     assert report["figure_visible"] and report["figure_size"][0] > 600, report
     assert shot.stat().st_size > 10_000
+    assert report["toasts"] == [], report["toasts"]
     # The committed notebook is untouched; the copy was saved with the student's edit.
     assert NEURONS in (REPO / "notebooks" / "experiment1_minimnist.ipynb").read_text()

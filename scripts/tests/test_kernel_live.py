@@ -1,5 +1,6 @@
 """The kernel the way JupyterLab drives it (jupyter_client): output arrives while a cell runs,
-a STOP file ends training and keeps the variables, and an interrupt stops a cell quickly."""
+a STOP file ends training and keeps the variables, an interrupt stops a cell quickly and says
+what it did, and what our patch of evcxr_jupyter changes (no `()` result, its version)."""
 import re
 import time
 from pathlib import Path
@@ -49,8 +50,9 @@ def kernel():
         STOP.unlink(missing_ok=True)
 
 
-def execute(kc, code, on_line=None, timeout=600):
-    """Run `code`; return ([(seconds since the request, text line)], seconds to the reply)."""
+def execute(kc, code, on_line=None, timeout=600, others=None):
+    """Run `code`; return ([(seconds since the request, text line)], seconds to the reply).
+    Other outputs (errors, results) are appended to `others` as (msg_type, content)."""
     t0 = time.monotonic()
     msg_id = kc.execute(code)
     lines, buf = [], ""
@@ -58,6 +60,8 @@ def execute(kc, code, on_line=None, timeout=600):
         msg = kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
+        if msg["msg_type"] in ("error", "execute_result", "display_data") and others is not None:
+            others.append((msg["msg_type"], msg["content"]))
         if msg["msg_type"] == "stream":
             buf += msg["content"]["text"]
             *done, buf = buf.split("\n")
@@ -113,11 +117,37 @@ def test_an_interrupt_stops_the_cell_within_seconds(kernel):
             t0["t"] = time.monotonic()
             km.interrupt_kernel()
 
-    lines, _ = execute(kc, LOOP.replace("NEPOCH", "1000"), on_line=on_line, timeout=120)
+    others = []
+    lines, _ = execute(kc, LOOP.replace("NEPOCH", "1000"), on_line=on_line, timeout=120, others=others)
     assert t0, lines
     assert time.monotonic() - t0["t"] < 10, "the interrupted cell did not end within 10 s"
     assert len(rows(lines)) < 20, lines
+    # One sentence says what happened and what to do, not a signal number.
+    (error,) = [c for kind, c in others if kind == "error"]
+    assert error["ename"] == "Interrupted", error
+    assert "every variable of this notebook is gone" in error["evalue"] and "Run the cells again" in error["evalue"]
+    assert "SIGKILL" not in error["evalue"] and "signal" not in error["evalue"], error
     # evcxr restarts its worker process on an interrupt: the variables are gone (as the README says),
     # but the kernel answers and works again.
     again, _ = execute(kc, 'println!("{}", 6 * 7);')
     assert "42" in [l for _, l in again], again
+
+
+def test_a_cell_ending_in_a_loop_shows_no_unit_result(kernel):
+    _, kc = kernel
+    others = []
+    lines, _ = execute(kc, 'for i in 0..2 {\n    println!("line {i}");\n}', others=others)
+    assert [line for _, line in lines] == ["line 0", "line 1"], lines
+    assert others == [], others
+    # A cell's real last value still shows.
+    others = []
+    execute(kc, "6 * 7", others=others)
+    assert [c["data"]["text/plain"] for kind, c in others if kind == "execute_result"] == ["42"], others
+
+
+def test_the_kernel_says_it_is_patched(kernel):
+    _, kc = kernel
+    kc.kernel_info()
+    reply = kc.get_shell_msg(timeout=30)["content"]
+    assert reply["implementation_version"] == "0.22.0+mnist-lab", reply
+    assert "patched by mnist-lab" in reply["banner"], reply

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Writes the "Rust (tch)" kernelspec (kernel.json) for scripts/setup.
+
+    write_kernelspec.py KERNEL_JSON MNIST_LAB_HOME LD_LIBRARY_PATH VENV CARGO_DIR POOL POOL_SIZE
+
+Every path arrives as an argument and is written by json, so any character a path may hold
+(quotes, backslashes, spaces) survives.
+"""
+import json
+import os
+import sys
+
+
+def spec(home, ld_path, venv, cargo_dir, pool, pool_size):
+    """The kernelspec: kernel-launch with the environment the kernel needs."""
+    env = {
+        "MNIST_LAB_HOME": home,
+        "LD_LIBRARY_PATH": ld_path,
+        "LIBTORCH_USE_PYTORCH": "1",
+        "VIRTUAL_ENV": venv,
+        "PATH": os.pathsep.join(
+            [os.path.join(venv, "bin"), cargo_dir, "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        ),
+        "EVCXR_CONFIG_DIR": os.path.join(home, "evcxr-config"),
+        "EVCXR_POOL": pool,
+        "MNIST_LAB_POOL_SIZE": pool_size,
+    }
+    for var in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN"):
+        if os.environ.get(var):
+            env[var] = os.environ[var]
+    return {
+        "argv": [os.path.join(home, "kernel-launch"), "{connection_file}"],
+        "display_name": "Rust (tch)",
+        "language": "rust",
+        "interrupt_mode": "message",
+        "env": env,
+    }
+
+
+def main():
+    out, *values = sys.argv[1:]
+    with open(out, "w") as f:
+        json.dump(spec(*values), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
