@@ -4,8 +4,10 @@ use std::fmt;
 
 /// What went wrong, in words that say how to fix it.
 ///
-/// `Debug` prints the same message as `Display`, because evcxr shows an error
-/// returned from a cell (`?`) with `{:?}`: the student sees the message, not a struct dump.
+/// `Debug` prints the same message as `Display` (inside a notebook kernel after a red
+/// "error:"), because the project's kernel shows an error returned from a cell (`?`) with
+/// `{:?}` (`scripts/setup` sets evcxr's `:efmt {:?}`): the student sees the message, not a
+/// struct dump.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Error {
     /// An argument the user chose (`neurons`, `batch_size`, `nepoch`, ...) is not valid.

@@ -5,10 +5,11 @@
 //! keeps their order with the cell's printed text and marks them so that tools can tell a
 //! failed cell from one that merely printed the word "error".
 
-/// The prefix of every crate error that evcxr shows for a cell ended by `?`: "error:" in
-/// bold red (an ANSI escape sequence, rendered by JupyterLab and by the HTML export). A
-/// student's own `println!` does not produce it, so `scripts/nbrun.py` looks for it to find
-/// the cell that failed.
+/// The prefix of a crate error's `Debug` text in a kernel, which is how the project's kernel
+/// shows an error that ends a cell through `?` (evcxr's `:efmt {:?}`, set by `scripts/setup`):
+/// "error:" in bold red (an ANSI escape sequence, rendered by JupyterLab and by the HTML
+/// export). A student's own `println!("{e}")` does not produce it, so `scripts/nbrun.py`
+/// looks for it to find the cell that failed.
 pub const ERROR_MARK: &str = "\u{1b}[1;31merror:\u{1b}[0m ";
 
 /// True in the worker process of an evcxr kernel.

@@ -147,7 +147,11 @@ def test_a_cell_ending_in_a_loop_shows_no_unit_result(kernel):
 
 def test_the_kernel_says_it_is_patched(kernel):
     _, kc = kernel
-    kc.kernel_info()
-    reply = kc.get_shell_msg(timeout=30)["content"]
+    msg_id = kc.kernel_info()
+    while True:
+        msg = kc.get_shell_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            break
+    reply = msg["content"]
     assert reply["implementation_version"] == "0.22.0+mnist-lab", reply
     assert "patched by mnist-lab" in reply["banner"], reply

@@ -276,7 +276,7 @@ def test_bad_data_file(tmp_path, monkeypatch, damage, message):
 
 def test_a_panic_keeps_the_variables():
     # Indexing past the end of a tensor panics inside tch (not a `?` error).
-    nb = _exp1([], ['println!("{:?}", ds_l.images.get(123456).size());', STILL_HERE])
+    nb = _exp1([], ['println!("{:?}", ds_l.images().get(123456).size());', STILL_HERE])
     out = text(nb)
     assert "panicked" in out and "index 123456 out of range" in out
     assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out

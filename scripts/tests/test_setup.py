@@ -109,6 +109,11 @@ def test_the_pool_stays_bounded():
         for km, kc in kernels:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+    # The killed kernels' worker processes exit on their own a moment later.
+    for _ in range(300):
+        if subprocess.run(["flock", "-n", str(POOL / "2.lock"), "true"]).returncode == 0:
+            break
+        time.sleep(0.1)
     km, kc = start_new_kernel(kernel_name="rust-tch", startup_timeout=180)
     try:
         assert not (POOL / "2").exists(), sorted(p.name for p in POOL.iterdir())
