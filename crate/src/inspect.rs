@@ -4,7 +4,7 @@
 
 use crate::data::{Dataset, N_CLASSES};
 use crate::error::{Error, Result};
-use crate::model::{Mlp, Model};
+use crate::model::{check_takes, Mlp, Model};
 use crate::plot::register_fonts;
 use base64::Engine;
 use plotters::coord::Shift;
@@ -300,14 +300,7 @@ pub struct Predictions {
 
 /// Runs `net` over `ds` (no gradients) and collects its predictions.
 pub fn predict(net: &impl Model, ds: &Dataset) -> Result<Predictions> {
-    net.check_fits(ds.n_inputs(), N_CLASSES)?;
-    if ds.device() != net.device() {
-        return Err(Error::InvalidArgument(format!(
-            "the network is on {} but the data is on {}; create both with the same `device`",
-            net.device(),
-            ds.device()
-        )));
-    }
+    check_takes(net, ds.n_inputs(), ds.device())?;
     let (labels, predicted, probability) = tch::no_grad(|| -> Result<_> {
         let probs = net.forward(ds.images())?.f_softmax(1, Kind::Float)?;
         let (p, k) = probs.f_max_dim(1, false)?;

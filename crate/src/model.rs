@@ -176,6 +176,20 @@ fn check_neurons(neurons: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// Checks that `net` can take data of `n_inputs` values per sample on `device`, and gives one
+/// output per class; the error says how to fix the network or the device.
+pub(crate) fn check_takes(net: &impl Model, n_inputs: i64, device: Device) -> Result<()> {
+    net.check_fits(n_inputs, crate::data::N_CLASSES)?;
+    if device == net.device() {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "the network is on {} but the data is on {device}; create both with the same `device`",
+            net.device()
+        )))
+    }
+}
+
 /// Checks that a network fits the data it is given: its first entry must equal the number of
 /// inputs, its last the number of classes.
 fn check_fits(neurons: &[i64], n_inputs: i64, n_classes: i64) -> Result<()> {

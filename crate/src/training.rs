@@ -1,9 +1,9 @@
 //! Learning: the loss, the Adam optimizer, one epoch of `train`, `evaluate`, and the epoch log.
 
-use crate::data::{DataLoader, N_CLASSES};
+use crate::data::DataLoader;
 use crate::device::init;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{check_takes, Model};
 use crate::parallel::for_each_part;
 use std::fmt;
 use tch::{Kind, Tensor};
@@ -471,14 +471,7 @@ fn run_epoch(
     mut optimizer: Option<&mut dyn Optimizer>,
     dl: &DataLoader,
 ) -> Result<(f64, f64)> {
-    net.check_fits(dl.n_inputs(), N_CLASSES)?;
-    if dl.device() != net.device() {
-        return Err(Error::InvalidArgument(format!(
-            "the network is on {} but the data is on {}; create both with the same `device`",
-            net.device(),
-            dl.device()
-        )));
-    }
+    check_takes(net, dl.n_inputs(), dl.device())?;
     if let Some(opt) = &optimizer {
         check_same_parameters(net, opt.parameters())?;
     }
