@@ -286,6 +286,12 @@ impl Figure {
 /// where it crosses the range's low or high edge, and a run ends where the line leaves the
 /// range (points that are not finite end a run too).
 fn visible_runs(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    /// Ends the run being drawn (if any) and keeps it.
+    fn close(runs: &mut Vec<Vec<(f64, f64)>>, run: &mut Vec<(f64, f64)>) {
+        if !run.is_empty() {
+            runs.push(std::mem::take(run));
+        }
+    }
     let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut run: Vec<(f64, f64)> = Vec::new();
     let inside = |y: f64| (y0..=y1).contains(&y);
@@ -297,7 +303,7 @@ fn visible_runs(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f6
     for pair in points.windows(2) {
         let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);
         if !(ya.is_finite() && yb.is_finite()) {
-            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            close(&mut runs, &mut run);
             continue;
         }
         // The part of the segment with y in [y0, y1], as fractions t of the way from a to b.
@@ -317,21 +323,21 @@ fn visible_runs(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f6
         }
         let flat_outside = dy == 0.0 && !inside(ya);
         if flat_outside || t0 > t1 {
-            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            close(&mut runs, &mut run);
             continue;
         }
         let at = |t: f64| (xa + t * (xb - xa), (ya + t * dy).clamp(y0, y1));
         let (start, end) = (at(t0), at(t1));
         if run.last() != Some(&start) {
-            runs.extend((!run.is_empty()).then(|| std::mem::take(&mut run)));
+            close(&mut runs, &mut run);
             run.push(start);
         }
         run.push(end);
         if t1 < 1.0 {
-            runs.push(std::mem::take(&mut run));
+            close(&mut runs, &mut run);
         }
     }
-    runs.extend((!run.is_empty()).then_some(run));
+    close(&mut runs, &mut run);
     runs
 }
 

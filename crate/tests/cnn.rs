@@ -132,12 +132,19 @@ fn one_sgd_step_moves_each_weight_by_minus_lr_times_its_gradient() {
         .contains("try 0.001"));
 }
 
+/// minimnist's learning and test sets on the CPU, in batches of 500 (quick epochs for `fit`).
+fn minimnist_in_batches_of_500() -> (DataLoader, DataLoader) {
+    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
+    (
+        DataLoader::new(&ds_l, 500, false).unwrap(),
+        DataLoader::new(&ds_t, 500, false).unwrap(),
+    )
+}
+
 #[test]
 fn fit_runs_the_experiment_loop() {
     let _rng = common::rng_lock();
-    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
-    let dl_l = DataLoader::new(&ds_l, 500, false).unwrap();
-    let dl_t = DataLoader::new(&ds_t, 500, false).unwrap();
+    let (dl_l, dl_t) = minimnist_in_batches_of_500();
     seed(3);
     let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
     let (history, secs) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
@@ -156,9 +163,7 @@ fn fit_runs_the_experiment_loop() {
 #[test]
 fn fit_stops_at_a_stop_file_and_removes_it() {
     let _rng = common::rng_lock();
-    let (ds_l, ds_t) = minimnist(Device::Cpu).unwrap();
-    let dl_l = DataLoader::new(&ds_l, 500, false).unwrap();
-    let dl_t = DataLoader::new(&ds_t, 500, false).unwrap();
+    let (dl_l, dl_t) = minimnist_in_batches_of_500();
     let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
     std::fs::write(STOP_FILE, "").unwrap();
     let (history, _) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 3).unwrap();
