@@ -7,7 +7,8 @@ Used by scripts/setup (warm-up and first-cell check) and by the tests.
 
 Prints each cell's stream output as it arrives and, per cell, the seconds from the kernel's
 start to the cell's first output and to its end. Exits 1 if a cell fails (an error reply,
-an error output, or a Rust panic message).
+an error output, or printed text that nbrun.failure_in_text counts: the crate's error mark or a
+Rust panic message).
 """
 import argparse
 import queue
@@ -17,7 +18,7 @@ import time
 
 from jupyter_client.manager import start_new_kernel
 
-PANIC_MARKERS = ("panicked at", "Segmentation fault", "Child process terminated")
+from nbrun import failure_in_text
 
 
 def run_cell(kc, code, timeout, t0, echo=True):
@@ -42,7 +43,7 @@ def run_cell(kc, code, timeout, t0, echo=True):
                 if echo:
                     sys.stdout.write(text)
                     sys.stdout.flush()
-                if any(m in text for m in PANIC_MARKERS):
+                if failure_in_text(text):
                     ok = False
             elif kind == "error":
                 ok = False

@@ -43,10 +43,9 @@ def problems(nb):
             if out.get("output_type") == "error":
                 found.append((i, plain(f"{out.get('ename')}: {out.get('evalue')}").strip()))
         for line in cell_text(cell).splitlines():
-            if ERROR_MARK in line:
-                found.append((i, plain(line.split(ERROR_MARK, 1)[1]).strip()))
-            elif PANIC.search(line):
-                found.append((i, plain(line).strip()))
+            failure = failure_in_text(line)
+            if failure:
+                found.append((i, failure))
     return found
 
 
@@ -62,35 +61,54 @@ def first_failure(nb):
     return f"code cell {cell}: {message}{note}"
 
 
-def execute(path, timeout=3600, allow_errors=False, source=None, kernel_output=None, passes=1):
-    """Run the notebook at `path` (or the notebook object `source`, run as if it were at
-    `path`) from its own folder; return (executed notebook, seconds). `kernel_output`, an open
-    file, receives what the kernel process itself prints (its log), instead of our terminal.
+def failure_in_text(text):
+    """The failure that a cell's printed `text` shows, or None: the crate's error mark (then
+    its message) or a panic (then that line)."""
+    for line in text.splitlines():
+        if ERROR_MARK in line:
+            return plain(line.split(ERROR_MARK, 1)[1]).strip()
+        if PANIC.search(line):
+            return plain(line).strip()
+    return None
 
-    With `passes=2` every cell runs twice in the same kernel, as a student who runs all cells
-    again from the top; then it returns ([notebook after each pass], seconds)."""
-    path = Path(path)
-    nb = source if source is not None else nbformat.read(path, as_version=4)
-    client = NotebookClient(
+
+def _client(nb, path, timeout, allow_errors):
+    """A client that runs `nb` with the project's kernel from the folder of `path`."""
+    return NotebookClient(
         nb,
         kernel_name=KERNEL,
         timeout=timeout,
         startup_timeout=120,
         allow_errors=allow_errors,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
+        resources={"metadata": {"path": str(Path(path).parent.resolve())}},
     )
+
+
+def execute(path, timeout=3600, allow_errors=False, source=None, kernel_output=None):
+    """Run the notebook at `path` (or the notebook object `source`, run as if it were at
+    `path`) from its own folder; return (executed notebook, seconds). `kernel_output`, an open
+    file, receives what the kernel process itself prints (its log), instead of our terminal."""
+    nb = source if source is not None else nbformat.read(path, as_version=4)
     redirect = {"stdout": kernel_output, "stderr": kernel_output} if kernel_output else {}
     t0 = time.monotonic()
-    if passes == 1:
-        client.execute(**redirect)
-        return nb, time.monotonic() - t0
-    runs = []
-    with client.setup_kernel(**redirect):
-        for _ in range(passes):
+    _client(nb, path, timeout, allow_errors).execute(**redirect)
+    return nb, time.monotonic() - t0
+
+
+def execute_twice(path, timeout=3600, allow_errors=False):
+    """Run every cell of the notebook at `path`, then every cell again in the same kernel, as
+    a student who runs all cells again from the top; return ((first pass, second pass),
+    seconds)."""
+    nb = nbformat.read(path, as_version=4)
+    client = _client(nb, path, timeout, allow_errors)
+    passes = []
+    t0 = time.monotonic()
+    with client.setup_kernel():
+        for _ in range(2):
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-            runs.append(copy.deepcopy(nb))
-    return runs, time.monotonic() - t0
+            passes.append(copy.deepcopy(nb))
+    return tuple(passes), time.monotonic() - t0
 
 
 def main():

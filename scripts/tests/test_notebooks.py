@@ -26,7 +26,7 @@ def run(name, edit=None, extra_cells=()):
     path = NOTEBOOKS / name
     if edit is None and not extra_cells:
         if name not in _executed:
-            runs, secs = nbrun.execute(path, allow_errors=True, passes=2)
+            runs, secs = nbrun.execute_twice(path, allow_errors=True)
             print(f"{name}: executed twice in one kernel in {secs:.0f} s")
             _executed[name] = runs
         return _executed[name][0]
