@@ -24,6 +24,9 @@ def spec(home, ld_path, venv, cargo_dir, pool, pool_size):
         "EVCXR_CONFIG_DIR": os.path.join(home, "evcxr-config"),
         "EVCXR_POOL": pool,
         "MNIST_LAB_POOL_SIZE": pool_size,
+        # Our patch of evcxr_jupyter turns EVCXR_JUPYTER_MESSAGE lines into Jupyter messages
+        # at once; the crate shows figures that way only when this says so (mnist_lab::display).
+        "EVCXR_JUPYTER_MESSAGES": "1",
     }
     for var in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN"):
         if os.environ.get(var):
