@@ -41,6 +41,8 @@ impl Cnn {
     /// The network with `channels` output channels for the two convolutions and `hidden`
     /// units in the fully connected layer; the course's exercise uses `[4, 4]` and 128.
     pub fn new(channels: [i64; 2], hidden: i64, device: Device) -> Result<Cnn> {
+        // A cell that builds what it trains catches an interrupt from here on.
+        crate::interrupt::watch();
         if channels.iter().chain([&hidden]).any(|&n| n <= 0) {
             return Err(Error::InvalidArgument(format!(
                 "Cnn::new({channels:?}, {hidden}) is not a valid network: every channel count \

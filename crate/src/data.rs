@@ -339,6 +339,8 @@ pub struct DataLoader {
 impl DataLoader {
     /// A loader over `dataset` with `batch_size` samples per batch (the last may be smaller).
     pub fn new(dataset: &Dataset, batch_size: usize, shuffle: bool) -> Result<DataLoader> {
+        // A cell that builds what it trains catches an interrupt from here on.
+        crate::interrupt::watch();
         if batch_size == 0 {
             return Err(Error::InvalidArgument(
                 "batch_size must be at least 1 (the course uses 100)".to_string(),

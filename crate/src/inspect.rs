@@ -3,10 +3,10 @@
 //! notebook as data URIs so that they also show in exported HTML.
 
 use crate::data::{Dataset, N_CLASSES};
+use crate::display::{show, Content};
 use crate::error::{Error, Result};
 use crate::model::{check_takes, Mlp, Model};
 use crate::plot::register_fonts;
-use base64::Engine;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -57,9 +57,14 @@ impl ImageGrid {
         with_temp_file("png", |path| self.save(path))
     }
 
-    /// Shows the grid inline in an evcxr notebook (PNG).
-    pub fn evcxr_display(&self) {
+    /// Shows the grid in the notebook now, as PNG.
+    pub fn show(&self) {
         show_png(|path| self.save(path));
+    }
+
+    /// What evcxr calls for a grid that is a cell's last expression: [`ImageGrid::show`].
+    pub fn evcxr_display(&self) {
+        self.show();
     }
 
     fn draw<DB: DrawingBackend>(
@@ -248,23 +253,22 @@ impl Animation {
             .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
     }
 
-    /// Shows the animation inline in an evcxr notebook.
+    /// Shows the animation in the notebook now.
+    pub fn show(&self) {
+        show(&Content::Gif(self.gif.clone()));
+    }
+
+    /// What evcxr calls for an animation that is a cell's last expression: [`Animation::show`].
     pub fn evcxr_display(&self) {
-        println!(
-            "EVCXR_BEGIN_CONTENT text/html\n<img src=\"data:image/gif;base64,{}\"/>\nEVCXR_END_CONTENT",
-            base64::engine::general_purpose::STANDARD.encode(&self.gif)
-        );
+        self.show();
     }
 }
 
-/// Shows inline in an evcxr notebook the PNG that `save` writes to a path.
+/// Shows in the notebook now the PNG that `save` writes to a path.
 fn show_png(save: impl FnOnce(&Path) -> Result<()>) {
     match with_temp_file("png", save) {
-        Ok(png) => println!(
-            "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
-            base64::engine::general_purpose::STANDARD.encode(png)
-        ),
-        Err(e) => eprintln!("{e}"),
+        Ok(png) => show(&Content::Png(png)),
+        Err(e) => eprintln!("{e:?}"),
     }
 }
 
@@ -487,9 +491,14 @@ impl ConfusionFigure {
         self.draw(&root).map_err(|e| write_error(path, e))
     }
 
-    /// Shows the heat map inline in an evcxr notebook (PNG).
-    pub fn evcxr_display(&self) {
+    /// Shows the heat map in the notebook now, as PNG.
+    pub fn show(&self) {
         show_png(|path| self.save(path));
+    }
+
+    /// What evcxr calls for a heat map that is a cell's last expression: [`ConfusionFigure::show`].
+    pub fn evcxr_display(&self) {
+        self.show();
     }
 
     fn draw<DB: DrawingBackend>(

@@ -36,12 +36,15 @@
 pub mod cnn;
 pub mod data;
 pub mod device;
+pub mod display;
 pub mod error;
 pub mod inspect;
+mod interrupt;
 pub mod model;
 pub mod notebook;
 mod parallel;
 pub mod plot;
+mod sigint;
 pub mod summary;
 pub mod training;
 
@@ -51,6 +54,7 @@ pub use data::{
     N_INPUTS,
 };
 pub use device::Device;
+pub use display::{show, Content, DisplayHandle};
 pub use error::{Error, Result};
 pub use inspect::{
     predict, weight_maps, Animation, ConfusionFigure, ConfusionMatrix, ImageGrid, Predictions,

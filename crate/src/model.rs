@@ -53,6 +53,8 @@ pub struct Mlp {
 impl Mlp {
     /// Builds the network for `neurons` (inputs, hidden layer sizes..., outputs) on `device`.
     pub fn new(neurons: &[i64], device: Device) -> Result<Mlp> {
+        // A cell that builds what it trains catches an interrupt from here on.
+        crate::interrupt::watch();
         check_neurons(neurons)?;
         init();
         let vs = nn::VarStore::new(device.into());

@@ -1,5 +1,6 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
+use crate::display::Content;
 use crate::error::{Error, Result};
 use crate::training::History;
 use plotters::coord::Shift;
@@ -57,8 +58,9 @@ pub struct Panel {
     pub series: Vec<Series>,
 }
 
-/// Panels side by side. Evaluate it as a cell's last expression, or call
-/// [`Figure::evcxr_display`], to see it in the notebook; [`Figure::save`] writes SVG or PNG.
+/// Panels side by side. [`Figure::show`] shows it in the notebook (so does ending a cell with
+/// it), [`Figure::show_live`] redraws it in place while a cell trains; [`Figure::save`] writes
+/// SVG or PNG.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
     /// The panels, left to right.
@@ -182,13 +184,28 @@ impl Figure {
         }
     }
 
-    /// Shows the figure inline in an evcxr notebook (as SVG). evcxr calls this for a cell's
-    /// last expression; call it yourself to show a figure from the middle of a cell.
-    pub fn evcxr_display(&self) {
+    /// Shows the figure in the notebook now (as SVG), below what the cell printed so far; it
+    /// replaces the cell's live figure and progress bar (see [`Figure::show_live`]).
+    pub fn show(&self) {
         match self.to_svg() {
-            Ok(svg) => println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT"),
-            Err(e) => eprintln!("{e}"),
+            Ok(svg) => crate::display::show(&Content::Svg(svg)),
+            Err(e) => eprintln!("{e:?}"),
         }
+    }
+
+    /// Shows the figure in the cell's live area, redrawn in place at each call: call it after
+    /// each epoch to watch the curves grow while the cell trains, then [`show`](Figure::show)
+    /// the final figure. Under stock evcxr the last figure shows when the cell ends.
+    pub fn show_live(&self) {
+        match self.to_svg() {
+            Ok(svg) => crate::display::live::figure(svg),
+            Err(e) => eprintln!("{e:?}"),
+        }
+    }
+
+    /// What evcxr calls for a figure that is a cell's last expression: [`Figure::show`].
+    pub fn evcxr_display(&self) {
+        self.show();
     }
 
     fn draw<DB: DrawingBackend>(

@@ -2,6 +2,7 @@
 
 use crate::data::DataLoader;
 use crate::device::init;
+use crate::display::live::Progress;
 use crate::error::{Error, Result};
 use crate::model::{check_takes, Model};
 use crate::parallel::for_each_part;
@@ -447,6 +448,11 @@ impl AdamF32 {
 /// measured while the weights change).
 ///
 /// Loss and correct count are accumulated on the device and read once at the end of the epoch.
+///
+/// In the project's kernel a progress bar (batches done, samples per second, time left) shows
+/// in place while the epoch runs, and Kernel → Interrupt ends the epoch after the batch in
+/// progress: the numbers returned then cover the batches done (a line says how many), and
+/// [`stop_requested`] returns true, so the notebook's loop ends and the cell goes on.
 pub fn train(
     net: &impl Model,
     loss_func: &CrossEntropyLoss,
@@ -457,6 +463,9 @@ pub fn train(
 }
 
 /// Measures `net` on `dl` without changing it (no gradients): `(loss, rate)` as for [`train`].
+///
+/// An interrupt does not cut a measurement short (its numbers would look right and be wrong):
+/// the pass ends, and the loop's [`stop_requested`] ends the training.
 pub fn evaluate(
     net: &impl Model,
     loss_func: &CrossEntropyLoss,
@@ -475,9 +484,13 @@ fn run_epoch(
     if let Some(opt) = &optimizer {
         check_same_parameters(net, opt.parameters())?;
     }
+    crate::interrupt::watch();
     let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
     let mut ncorrect = Tensor::f_zeros([], (Kind::Int64, device))?;
+    let training = optimizer.is_some();
+    let mut progress = Progress::new(dl.num_batches());
+    let (mut done, mut samples) = (0, 0);
     for batch in dl.batches()? {
         let (x, lab) = batch?;
         let y = net.forward(&x)?;
@@ -492,8 +505,25 @@ fn run_epoch(
                 .f_eq_tensor(&lab)?
                 .f_sum(Kind::Int64)?,
         )?;
+        done += 1;
+        samples += lab.size().first().copied().unwrap_or(0) as usize;
+        if training {
+            progress.update(done, samples);
+            if crate::interrupt::interrupted() {
+                break;
+            }
+        }
     }
-    let n = dl.len() as f64;
+    progress.finish();
+    if training && done < dl.num_batches() {
+        crate::interrupt::acknowledge();
+        println!(
+            "Interrupted: this epoch stopped after batch {done} of {}; its training loss and \
+             rate cover those {samples} samples.",
+            dl.num_batches()
+        );
+    }
+    let n = samples as f64;
     Ok((
         loss_sum.f_double_value(&[])? / n,
         ncorrect.f_double_value(&[])? / n,
@@ -546,7 +576,8 @@ fn check_same_parameters(net: &impl Model, params: &[Tensor]) -> Result<()> {
 /// seconds per epoch (train + evaluate), for notebooks that compare several runs.
 ///
 /// Like the experiments' loop, it checks [`stop_requested`] after each epoch: a `STOP` file
-/// ends this run (with a line saying so) and is removed, so the next run starts normally.
+/// ends this run (with a line saying so) and the next one starts normally; Kernel → Interrupt
+/// ends this run and makes every later one in the same cell stop after its first batch.
 pub fn fit(
     net: &impl Model,
     optimizer: &mut impl Optimizer,
@@ -567,7 +598,7 @@ pub fn fit(
         let (loss_t, rate_t) = evaluate(net, &loss_func, dl_t)?;
         history.push(t, loss_l, loss_t, rate_l, rate_t);
         if stop_requested() {
-            println!("stopped after epoch {t}: found the file {STOP_FILE}");
+            println!("stopped after epoch {t}");
             break;
         }
     }
@@ -578,25 +609,32 @@ pub fn fit(
 /// The name of the file that asks a running training loop to stop (see [`stop_requested`]).
 pub const STOP_FILE: &str = "STOP";
 
-/// True when a file named `STOP` exists in the kernel's working folder (a notebook's own
-/// folder); the file is removed, so the next run starts normally.
+/// True when the notebook asked the training to stop: Kernel → Interrupt was chosen while the
+/// cell ran (in the project's kernel; true from then to the end of the cell), or a file named
+/// `STOP` exists in the kernel's working folder (a notebook's own folder; it is removed, so the
+/// next run starts normally).
 ///
 /// Check it once per epoch and `break`: the cell then goes on with the epochs done so far
-/// (learning curves, final numbers), and every variable survives. In JupyterLab, create the file
-/// with File → New → Text File, saved as `STOP` beside the notebook, or from a terminal with
-/// `touch STOP`. (Kernel → Interrupt also stops a cell, but evcxr then forgets every variable.)
+/// (learning curves, final numbers), and every variable survives. An interrupt also ends the
+/// running epoch of [`train`] early. The `STOP` file is for kernels without that: create it
+/// with File → New → Text File, saved as `STOP` beside the notebook, or `touch STOP`.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
 /// for t in 1..=1000 {
 ///     // ... train and evaluate one epoch ...
 ///     if stop_requested() {
-///         println!("stopped after epoch {t}: found the file {STOP_FILE}");
+///         println!("stopped after epoch {t}");
 ///         break;
 ///     }
 /// }
 /// ```
 pub fn stop_requested() -> bool {
+    crate::interrupt::watch();
+    if crate::interrupt::interrupted() {
+        crate::interrupt::acknowledge();
+        return true;
+    }
     std::fs::remove_file(STOP_FILE).is_ok()
 }
 
@@ -639,6 +677,8 @@ impl History {
 
     /// An empty log.
     pub fn new() -> History {
+        // A cell that builds what it trains catches an interrupt from here on.
+        crate::interrupt::watch();
         History::default()
     }
 

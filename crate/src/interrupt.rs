@@ -1,0 +1,62 @@
+//! Kernel → Interrupt as a request to stop, like the `STOP` file (see [`stop_requested`]).
+//!
+//! The project's kernel answers an interrupt request by sending SIGINT to the process that runs
+//! the notebook's code. Inside that kernel the crate catches the signal and counts it; [`train`]
+//! then ends its epoch at the next batch and the notebook loop's [`stop_requested`] returns
+//! true, so the cell finishes normally and every variable survives. When it stops, the crate
+//! prints the line [`HANDLED`], by which the kernel knows not to end the process; a cell that
+//! does not stop within the kernel's grace period (3 s) is ended as stock evcxr does, losing
+//! the variables, and so is a cell interrupted a second time.
+//!
+//! An interrupt holds for the rest of its cell: a later `train` in the same cell (the next
+//! network of a comparison) stops after its first batch, and `stop_requested` stays true.
+//! Measurements, figures and printing still run. evcxr links a fresh copy of this crate into
+//! every cell, each with its own counter, and a copy installs its handler the first time the
+//! cell builds or trains something; so the interrupt reaches the cell that is running, and the
+//! next cell starts with none.
+//!
+//! [`stop_requested`]: crate::stop_requested
+//! [`train`]: crate::train
+
+use crate::display::Kernel;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
+
+/// The line that tells the project's kernel that the cell caught the interrupt and ends by
+/// itself.
+pub(crate) const HANDLED: &str = "EVCXR_INTERRUPT_HANDLED";
+
+/// SIGINTs received by this copy's handler.
+static RECEIVED: AtomicU32 = AtomicU32::new(0);
+/// SIGINTs for which `HANDLED` was printed.
+static ACKNOWLEDGED: AtomicU32 = AtomicU32::new(0);
+
+/// Catches SIGINT from now on, in the project's kernel only (elsewhere SIGINT keeps its usual
+/// meaning). Cheap after the first call.
+pub(crate) fn watch() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        if Kernel::current() == Kernel::Patched {
+            crate::sigint::install(on_sigint);
+        }
+    });
+}
+
+/// The handler: one atomic addition, which is async-signal-safe.
+extern "C" fn on_sigint(_signal: libc::c_int) {
+    RECEIVED.fetch_add(1, Ordering::SeqCst);
+}
+
+/// True once an interrupt has arrived while this cell runs (it stays true to the cell's end,
+/// so that every later training in the cell stops too).
+pub(crate) fn interrupted() -> bool {
+    RECEIVED.load(Ordering::SeqCst) > 0
+}
+
+/// Tells the kernel, once per interrupt, that the code stops by itself.
+pub(crate) fn acknowledge() {
+    let received = RECEIVED.load(Ordering::SeqCst);
+    if ACKNOWLEDGED.swap(received, Ordering::SeqCst) < received {
+        println!("{HANDLED}");
+    }
+}
