@@ -70,6 +70,26 @@ def finals(nb):
     return {which: (float(loss), float(rate)) for which, loss, rate in FINAL.findall(text(nb))}
 
 
+def assert_final_output_in_order(nb):
+    """The training cell reads as the original's: table, figure, final numbers, summary; the
+    live area (progress bar, live figure) and the kernel's "Compiling" notice left nothing."""
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "for t in 1..=nepoch" in c.source]
+    kinds = []
+    for o in cell.outputs:
+        if o.get("output_type") == "stream":
+            kinds.append("final" if "# train: loss" in o["text"] else "summary" if "Total params" in o["text"] else
+                         "table" if ROW.search(o["text"]) else "text")
+        elif "image/svg+xml" in o.get("data", {}):
+            kinds.append("figure")
+        else:
+            assert o.get("data") == {"text/plain": ""}, o  # an emptied live area
+    order = [k for i, k in enumerate(kinds) if k != "text" and (i == 0 or kinds[i - 1] != k)]
+    assert order[-4:] == ["table", "figure", "final", "summary"] or order[-3:] == ["table", "figure", "final"], kinds
+    everything = str([c.outputs for c in nb.cells if c.cell_type == "code"])
+    for leftover in ("<progress", "EVCXR_JUPYTER_MESSAGE", "EVCXR_INTERRUPT_HANDLED", "Compiling this cell"):
+        assert leftover not in everything, leftover
+
+
 def test_notebooks_are_committed_without_outputs():
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -91,6 +111,7 @@ def test_experiment1_as_committed():
     for title in ("loss (network = [784, 1000, 1000, 10])", "accuracy (network = [784, 1000, 1000, 10])"):
         assert title in fig
     assert "Total params: 1,796,010" in out
+    assert_final_output_in_order(nb)
     f = finals(nb)
     assert f["train"][1] >= 0.99, f
     assert f["test"][1] >= 0.93, f
@@ -105,6 +126,7 @@ def test_experiment2_as_committed():
     (fig,) = svgs(nb)
     assert "loss (network = [784, 1000, 1000, 10])" in fig and "accuracy for test data" in fig
     assert "Total params: 1,796,010" in out
+    assert_final_output_in_order(nb)
     assert finals(nb)["test"][1] >= 0.975, finals(nb)
 
 
@@ -155,7 +177,11 @@ def test_html_export_embeds_the_figure_and_needs_nothing_from_the_web():
     html = export_html.to_html(run("experiment1_minimnist.ipynb"), "experiment1_minimnist")
     # nbconvert embeds each SVG output as a base64 data URI in an <img>.
     figures = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
-    assert any("<svg" in f and "loss (network = [784, 1000, 1000, 10])" in f for f in figures), len(figures)
+    # The learning curves once, in their final state (the live copy was emptied), and no
+    # progress bar or kernel notice left over.
+    curves = [f for f in figures if "loss (network = [784, 1000, 1000, 10])" in f]
+    assert len(curves) == 1, len(curves)
+    assert "loss (network" not in html and "<progress" not in html and "Compiling this cell" not in html
     assert "# test: loss" in html
     assert "<title>Experiment 1: multilayer perceptrons on a small set of handwritten digits</title>" in html
     # Offline: no script, style sheet or font fetched from elsewhere.
