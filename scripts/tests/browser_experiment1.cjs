@@ -1,8 +1,11 @@
 // Drives JupyterLab in headless Chromium like a student: opens Experiment 1, replaces the
 // experiment cell's text (network and epochs), runs all cells, waits for the kernel, and
-// reports what the page shows. Called by test_browser.py, which starts and stops the server.
+// reports what the page shows. Then runs the cell again for many epochs, takes two pictures of
+// its live figure while it trains, stops it with Kernel > Interrupt Kernel, and runs a new cell
+// that reads the history. Called by test_browser.py, which starts and stops the server.
 // Environment: PLAYWRIGHT_CORE (module path), LAB_URL (the login URL scripts/lab printed), CELL_ANCHOR (a line of the cell
-// to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), SHOT (where to save the figure).
+// to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), CELL_LONG_FILE (its
+// text for the long run), SHOT (where to save the figure; the live pictures go beside it).
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const fs = require("fs");
 
@@ -50,6 +53,42 @@ const fs = require("fs");
     await figure.scrollIntoViewIfNeeded();
     await figure.screenshot({ path: process.env.SHOT });
     await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-page.png") });
+
+    // A long run: the live figure (inline SVG in the cell's live area) changes while it trains.
+    await cell.locator(".cm-content").fill(fs.readFileSync(process.env.CELL_LONG_FILE, "utf8"));
+    await cell.locator(".cm-content").press("Shift+Enter");
+    const live = cell.locator(".jp-OutputArea .jp-RenderedHTMLCommon svg").first();
+    await live.waitFor({ timeout: 120000 });
+    await page.waitForTimeout(1000);
+    const shotA = await live.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-live-1.png") });
+    await page.waitForTimeout(2000);
+    const shotB = await live.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-live-2.png") });
+    report.live_figure_changed = !shotA.equals(shotB);
+    report.progress_seen = await cell.locator(".jp-OutputArea progress").count();
+    // Kernel > Interrupt Kernel, from the menu.
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Kernel$/ }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Interrupt Kernel$/ }).click();
+    const t1 = Date.now();
+    await page.waitForFunction(
+      (anchor) => {
+        const c = [...document.querySelectorAll(".jp-CodeCell")].find((e) => e.innerText.includes(anchor));
+        return c && /^\[\d+\]:$/.test(c.querySelector(".jp-InputPrompt").textContent.trim()) &&
+          c.querySelector(".jp-OutputArea").innerText.includes("Total params");
+      },
+      process.env.CELL_ANCHOR,
+      { timeout: 60000, polling: 100 },
+    );
+    report.interrupt_seconds = (Date.now() - t1) / 1000;
+    report.interrupted_text = await out.innerText();
+    await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-interrupted.png") });
+    // A new cell below reads what the interrupted cell made.
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("b");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('println!("kept {} epochs, {} parameters", history.len(), net.num_parameters());');
+    await page.keyboard.press("Shift+Enter");
+    await page.waitForFunction(() => document.body.innerText.includes("kept "), null, { timeout: 60000 });
+    report.after_text = (await page.locator(".jp-OutputArea", { hasText: "kept " }).last().innerText()).trim();
   } catch (e) {
     report.error = String(e);
   } finally {

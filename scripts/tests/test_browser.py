@@ -1,12 +1,14 @@
 """JupyterLab in a real browser: a student edits Experiment 1 and runs it (Playwright + chromium).
 
-The server is the project's own, started as a student starts it (scripts/lab, no token given;
+Then the same cell runs long: its live figure must change while it trains, and Kernel >
+Interrupt Kernel from the menu must end it with its variables kept. The server is the project's own, started as a student starts it (scripts/lab, no token given;
 the browser opens the URL it printed), on a copy of the notebooks so that JupyterLab's autosave
 leaves the committed ones untouched, and stopped with its kernels at the end. The figure's
 screenshot is kept in $MNIST_LAB_HOME/artifacts/.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import urllib.request
@@ -40,12 +42,14 @@ def test_student_edits_and_runs_experiment1_in_jupyterlab(lab):
     (old,) = [c.source for c in nb.cells if c.cell_type == "code" and NEURONS in c.source]
     new = old.replace(NEURONS, "let neurons = [784, 100, 10];").replace("let nepoch = 50;", "let nepoch = 3;")
     (tmp / "cell.rs").write_text(new)
+    (tmp / "long.rs").write_text(new.replace("let nepoch = 3;", "let nepoch = 1000;"))
     shots = HOME / "artifacts"
     shots.mkdir(exist_ok=True)
     shot = shots / "browser-experiment1-figure.png"
     shot.unlink(missing_ok=True)
     env = dict(
-        os.environ, LAB_URL=server.url, CELL_ANCHOR="let mut history = History::new();", CELL_NEW_FILE=str(tmp / "cell.rs"), SHOT=str(shot),
+        os.environ, LAB_URL=server.url, CELL_ANCHOR="let mut history = History::new();", CELL_NEW_FILE=str(tmp / "cell.rs"),
+        CELL_LONG_FILE=str(tmp / "long.rs"), SHOT=str(shot),
         PLAYWRIGHT_CORE=str(HOME / "browser" / "node_modules" / "playwright-core"),
     )
     done = subprocess.run(["node", REPO / "scripts" / "tests" / "browser_experiment1.cjs"], env=env,
@@ -61,5 +65,13 @@ def test_student_edits_and_runs_experiment1_in_jupyterlab(lab):
     assert report["figure_visible"] and report["figure_size"][0] > 600, report
     assert shot.stat().st_size > 10_000
     assert report["toasts"] == [], report["toasts"]
+    # The live figure changed while the long run trained, with a progress bar; Kernel >
+    # Interrupt Kernel ended the cell normally and the next cell read its variables.
+    assert report["live_figure_changed"] and report["progress_seen"] >= 0, report
+    assert report["interrupt_seconds"] < 5, report
+    stopped = re.search(r"stopped after epoch (\d+)", report["interrupted_text"])
+    assert stopped and "variable" not in report["interrupted_text"], report["interrupted_text"][-2000:]
+    assert re.fullmatch(r"kept \d+ epochs, 79510 parameters", report["after_text"]), report["after_text"]
+    assert int(report["after_text"].split()[1]) >= int(stopped.group(1)), report
     # The committed notebook is untouched; the copy was saved with the student's edit.
     assert NEURONS in (REPO / "notebooks" / "experiment1_minimnist.ipynb").read_text()
