@@ -58,9 +58,15 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         match line?.trim() {
             "epoch" => {
                 let t0 = Instant::now();
-                let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l)?;
+                let Metrics {
+                    loss: loss_l,
+                    accuracy: rate_l,
+                } = train(&net, &loss_func, &mut optimizer, &dl_l)?;
                 let t1 = Instant::now();
-                let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t)?;
+                let Metrics {
+                    loss: loss_t,
+                    accuracy: rate_t,
+                } = evaluate(&net, &loss_func, &dl_t)?;
                 let t2 = Instant::now();
                 gpu_peak = gpu_peak.max(gpu_bytes_in_use());
                 writeln!(

@@ -2,8 +2,7 @@
 
 use crate::device::{init, Device};
 use crate::error::{Error, Result};
-use crate::model::{kaiming_uniform_bound, torch_uniform, Model};
-use crate::summary::LayerRow;
+use crate::model::{kaiming_uniform_bound, torch_uniform, Layer, Model};
 use tch::{nn, Tensor};
 
 /// Side of an MNIST image in pixels.
@@ -105,10 +104,7 @@ impl Model for Cnn {
             .collect()
     }
 
-    fn device(&self) -> Device {
-        self.vs.device().into()
-    }
-
+    /// The two convolutions' channels and the hidden layer's size, e.g. `CNN(4, 4, 128)`.
     fn name(&self) -> String {
         format!(
             "CNN({}, {}, {})",
@@ -116,47 +112,25 @@ impl Model for Cnn {
         )
     }
 
-    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow> {
-        let [c1, c2] = self.channels;
-        let flat = flat_size(c2);
-        let mut rows = Vec::new();
-        let shape1 = vec![batch_size, c1, SIDE - 2, SIDE - 2];
-        let shape2 = vec![batch_size, c2, SIDE - 4, SIDE - 4];
-        rows.push(LayerRow::new(&rows, "Conv2d", shape1.clone(), c1 * 9 + c1));
-        rows.push(LayerRow::new(&rows, "ReLU", shape1, 0));
-        rows.push(LayerRow::new(
-            &rows,
-            "Conv2d",
-            shape2.clone(),
-            c2 * c1 * 9 + c2,
-        ));
-        rows.push(LayerRow::new(&rows, "ReLU", shape2, 0));
-        rows.push(LayerRow::new(&rows, "Flatten", vec![batch_size, flat], 0));
-        let hidden = vec![batch_size, self.hidden];
-        rows.push(LayerRow::new(
-            &rows,
-            "Linear",
-            hidden.clone(),
-            flat * self.hidden + self.hidden,
-        ));
-        rows.push(LayerRow::new(&rows, "ReLU", hidden, 0));
-        rows.push(LayerRow::new(
-            &rows,
-            "Linear",
-            vec![batch_size, 10],
-            self.hidden * 10 + 10,
-        ));
-        rows
+    fn device(&self) -> Device {
+        self.vs.device().into()
     }
 
-    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()> {
-        if n_inputs != SIDE * SIDE || n_classes != 10 {
-            return Err(Error::InvalidArgument(format!(
-                "{} takes 28 × 28 images and gives 10 classes, but the data has {n_inputs} \
-                 inputs and {n_classes} classes",
-                self.name()
-            )));
-        }
-        Ok(())
+    fn layers(&self) -> Vec<Layer> {
+        let [c1, c2] = self.channels;
+        let image = [1, SIDE, SIDE];
+        let maps1 = [c1, SIDE - 2, SIDE - 2];
+        let maps2 = [c2, SIDE - 4, SIDE - 4];
+        let (flat, hidden) = ([flat_size(c2)], [self.hidden]);
+        vec![
+            Layer::new("Conv2d", &image, &maps1, 2),
+            Layer::new("ReLU", &maps1, &maps1, 0),
+            Layer::new("Conv2d", &maps1, &maps2, 2),
+            Layer::new("ReLU", &maps2, &maps2, 0),
+            Layer::new("Flatten", &maps2, &flat, 0),
+            Layer::new("Linear", &flat, &hidden, 2),
+            Layer::new("ReLU", &hidden, &hidden, 0),
+            Layer::new("Linear", &hidden, &[10], 2),
+        ]
     }
 }

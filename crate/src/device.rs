@@ -16,14 +16,7 @@ static INIT: Once = Once::new();
 ///    under the cell that failed ([`crate::notebook`]).
 pub fn init() {
     INIT.call_once(|| {
-        // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the life of
-        // the process on purpose.
-        unsafe {
-            libc::dlopen(
-                c"libtorch_cuda.so".as_ptr(),
-                libc::RTLD_NOW | libc::RTLD_GLOBAL,
-            )
-        };
+        crate::sys::load_cuda_backend();
         crate::notebook::merge_stderr_into_stdout();
     });
 }

@@ -95,6 +95,15 @@ pub fn show(content: &Content) {
     send("display_data", content, None);
 }
 
+/// Shows what `draw` made (as [`show`] does), or, when drawing failed, its error under the
+/// cell: the one way the crate's figures and pictures reach the notebook.
+pub(crate) fn show_drawn(drawn: crate::error::Result<Content>) {
+    match drawn {
+        Ok(content) => show(&content),
+        Err(e) => eprintln!("{e:?}"),
+    }
+}
+
 /// A display that can be changed in place after it is shown, like IPython's
 /// `display(..., display_id=True)`: every [`update`](DisplayHandle::update) replaces what it
 /// shows, wherever it is. Under stock evcxr the last content shows when the cell ends.

@@ -37,7 +37,7 @@ pub(crate) fn watch() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
         if Kernel::current() == Kernel::Patched {
-            crate::sigint::install(on_sigint);
+            crate::sys::install_sigint(on_sigint);
         }
     });
 }

@@ -7,9 +7,11 @@
 //! The modules follow the notebook's steps:
 //! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
 //! [`model`] (the MLP from `neurons`, the [`Model`] trait), [`cnn`] (a small convolutional
-//! network), [`training`] (loss, Adam, SGD, `train`, `evaluate`, the epoch log), [`plot`]
-//! (learning curves), [`summary`](mod@summary) (parameter counts) and [`inspect`] (weights as
-//! pictures, predictions, mistakes, confusion matrix).
+//! network), [`loss`] (cross-entropy), [`optim`] (Adam, SGD), [`training`] (`train`,
+//! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
+//! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
+//! confusion matrix) and [`pictures`] (weights and digits as pictures); [`display`] is how
+//! all of it reaches the notebook.
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -24,11 +26,11 @@
 //! let mut history = History::new();
 //! println!("{}", History::HEADER);
 //! for t in 1..=5 {
-//!     let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l)?;
-//!     let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t)?;
-//!     println!("{}", history.push(t, loss_l, loss_t, rate_l, rate_t));
+//!     let learn = train(&net, &loss_func, &mut optimizer, &dl_l)?;
+//!     let test = evaluate(&net, &loss_func, &dl_t)?;
+//!     println!("{}", history.push(t, learn, test));
 //! }
-//! learning_curves(&history, &neurons, (-0.05, 1.0), (0.8, 1.025))?.save("curves.svg")?;
+//! learning_curves(&history, &net.name(), (-0.05, 1.0), (0.8, 1.025))?.save("curves.svg")?;
 //! println!("{}", summary(&net, 1));
 //! # Ok::<(), Error>(())
 //! ```
@@ -37,15 +39,20 @@ pub mod cnn;
 pub mod data;
 pub mod device;
 pub mod display;
+mod draw;
 pub mod error;
-pub mod inspect;
+pub mod history;
 mod interrupt;
+pub mod loss;
 pub mod model;
 pub mod notebook;
-mod parallel;
+mod numbers;
+pub mod optim;
+pub mod pictures;
 pub mod plot;
-mod sigint;
+pub mod predictions;
 pub mod summary;
+mod sys;
 pub mod training;
 
 pub use cnn::Cnn;
@@ -56,13 +63,12 @@ pub use data::{
 pub use device::Device;
 pub use display::{show, Content, DisplayHandle};
 pub use error::{Error, Result};
-pub use inspect::{
-    predict, weight_maps, Animation, ConfusionFigure, ConfusionMatrix, ImageGrid, Predictions,
-};
-pub use model::{Mlp, Model};
+pub use history::{final_line, Epoch, History, Metrics};
+pub use loss::{CrossEntropyLoss, Reduction};
+pub use model::{Layer, Mlp, Model};
+pub use optim::{Adam, Optimizer, Sgd};
+pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series};
+pub use predictions::{predict, ConfusionMatrix, Predictions};
 pub use summary::{summary, Summary};
-pub use training::{
-    evaluate, final_line, fit, seed, stop_requested, train, Adam, CrossEntropyLoss, Epoch, History,
-    Optimizer, Reduction, Sgd, STOP_FILE,
-};
+pub use training::{evaluate, fit, seed, stop_requested, train, Run, STOP_FILE};

@@ -3,29 +3,101 @@
 
 use crate::device::{init, Device};
 use crate::error::{Error, Result};
-use crate::summary::LayerRow;
 use tch::{nn, Kind, Tensor};
 
-/// What `train`, `evaluate`, `predict`, `summary` and the optimizers need from a network:
-/// implemented by [`Mlp`] and [`crate::Cnn`].
-pub trait Model {
-    /// The network's outputs (logits) for a batch of flattened images `[batch, 784]`.
-    fn forward(&self, x: &Tensor) -> Result<Tensor>;
-    /// All trainable tensors, in PyTorch's `parameters()` order.
-    fn parameters(&self) -> Vec<Tensor>;
-    /// The device holding the parameters.
-    fn device(&self) -> Device;
-    /// A short name for titles and tables, e.g. `[784, 1000, 10]` or `CNN(4, 4, 128)`.
-    fn name(&self) -> String;
-    /// The summary's rows (layer, output shape, parameters) for a batch of `batch_size`.
-    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow>;
-    /// Checks that the network takes `n_inputs` values per sample and gives `n_classes` outputs;
-    /// the error says how to fix the network.
-    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()>;
+/// One layer of a network as a summary lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Its type, e.g. `Linear`, `ReLU`, `Conv2d`.
+    pub kind: &'static str,
+    /// The shape of one sample going in, e.g. `[784]` or `[1, 28, 28]`.
+    pub input_shape: Vec<i64>,
+    /// The shape of one sample coming out.
+    pub output_shape: Vec<i64>,
+    /// How many of the network's `parameters()` belong to it, taken in order (a Linear layer
+    /// has 2: weight and bias; a ReLU none).
+    pub tensors: usize,
+}
 
-    /// Total number of trainable values.
+impl Layer {
+    /// A layer of type `kind` taking `input_shape` to `output_shape` with `tensors` parameters.
+    pub fn new(
+        kind: &'static str,
+        input_shape: &[i64],
+        output_shape: &[i64],
+        tensors: usize,
+    ) -> Layer {
+        Layer {
+            kind,
+            input_shape: input_shape.to_vec(),
+            output_shape: output_shape.to_vec(),
+            tensors,
+        }
+    }
+}
+
+/// What `train`, `evaluate`, `predict`, `summary` and the optimizers need from a network:
+/// its outputs, its parameters and a description of its layers. Implemented by [`Mlp`] and
+/// [`crate::Cnn`]; a network of your own needs the three required methods.
+pub trait Model {
+    /// The network's outputs (logits) for a batch of flattened images.
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, inputs]` (inputs = 784 for MNIST)
+    /// - result: `[batch, classes]`
+    fn forward(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// All its tensors, in PyTorch's `parameters()` order (frozen ones, with `requires_grad`
+    /// false, included).
+    fn parameters(&self) -> Vec<Tensor>;
+
+    /// Its layers in order, which `parameters()` follows.
+    fn layers(&self) -> Vec<Layer>;
+
+    /// A short name for titles and tables, e.g. `[784, 1000, 10]` or `CNN(4, 4, 128)`; by
+    /// default its layer types, e.g. `Linear-ReLU-Linear`.
+    fn name(&self) -> String {
+        let kinds: Vec<&str> = self.layers().iter().map(|l| l.kind).collect();
+        kinds.join("-")
+    }
+
+    /// The device holding the parameters (the CPU for a network without any).
+    fn device(&self) -> Device {
+        self.parameters()
+            .first()
+            .map_or(Device::Cpu, |p| p.device().into())
+    }
+
+    /// Total number of values in its parameters.
     fn num_parameters(&self) -> i64 {
         self.parameters().iter().map(|p| p.numel() as i64).sum()
+    }
+
+    /// Checks that the network takes `n_inputs` values per sample and gives `n_classes`
+    /// outputs; the error says how to fix the network. By default from [`Model::layers`].
+    fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()> {
+        let layers = self.layers();
+        let (Some(first), Some(last)) = (layers.first(), layers.last()) else {
+            return Err(Error::InvalidArgument(format!(
+                "{} has no layers to compute with",
+                self.name()
+            )));
+        };
+        let takes: i64 = first.input_shape.iter().product();
+        let gives: i64 = last.output_shape.iter().product();
+        if takes == n_inputs && gives == n_classes {
+            return Ok(());
+        }
+        let input = match &first.input_shape[..] {
+            [n] => format!("{n} inputs"),
+            [1, h, w] => format!("{h} × {w} images"),
+            shape => format!("inputs of shape {shape:?}"),
+        };
+        Err(Error::InvalidArgument(format!(
+            "{} takes {input} and gives {gives} classes, but the data has {n_inputs} inputs and \
+             {n_classes} classes",
+            self.name()
+        )))
     }
 }
 
@@ -82,8 +154,8 @@ impl Mlp {
         &self.neurons
     }
 
-    /// The layers' `(weight [out, in], bias [out])` pairs, in order.
-    pub fn layers(&self) -> &[(Tensor, Tensor)] {
+    /// The Linear layers' `(weight [out, in], bias [out])` pairs, in order.
+    pub fn linears(&self) -> &[(Tensor, Tensor)] {
         &self.layers
     }
 
@@ -112,33 +184,32 @@ impl Model for Mlp {
             .flat_map(|(w, b)| [w.shallow_clone(), b.shallow_clone()])
             .collect()
     }
-    fn device(&self) -> Device {
-        self.vs.device().into()
+
+    /// `Linear` layers with a `ReLU` after each but the last.
+    fn layers(&self) -> Vec<Layer> {
+        let n = &self.neurons;
+        let mut layers = Vec::new();
+        for (i, pair) in n.windows(2).enumerate() {
+            layers.push(Layer::new("Linear", &pair[..1], &pair[1..], 2));
+            if i + 2 < n.len() {
+                layers.push(Layer::new("ReLU", &pair[1..], &pair[1..], 0));
+            }
+        }
+        layers
     }
+
+    /// The `neurons` list, e.g. `[784, 1000, 10]`.
     fn name(&self) -> String {
         format!("{:?}", self.neurons)
     }
-    fn layer_rows(&self, batch_size: i64) -> Vec<LayerRow> {
-        let n = &self.neurons;
-        let mut rows = Vec::new();
-        for (i, pair) in n.windows(2).enumerate() {
-            rows.push(LayerRow::new(
-                &rows,
-                "Linear",
-                vec![batch_size, pair[1]],
-                pair[0] * pair[1] + pair[1],
-            ));
-            if i + 2 < n.len() {
-                rows.push(LayerRow::new(&rows, "ReLU", vec![batch_size, pair[1]], 0));
-            }
-        }
-        rows
+
+    fn device(&self) -> Device {
+        self.vs.device().into()
     }
+
+    /// Says which entry of `neurons` to change.
     fn check_fits(&self, n_inputs: i64, n_classes: i64) -> Result<()> {
         check_fits(&self.neurons, n_inputs, n_classes)
-    }
-    fn num_parameters(&self) -> i64 {
-        self.neurons.windows(2).map(|p| p[0] * p[1] + p[1]).sum()
     }
 }
 

@@ -24,7 +24,6 @@ pub fn in_kernel() -> bool {
 /// the *next* cell. Through stdout it arrives in order, under the cell that printed it.
 pub(crate) fn merge_stderr_into_stdout() {
     if in_kernel() {
-        // SAFETY: duplicates the process's own standard descriptors; no memory is involved.
-        unsafe { libc::dup2(libc::STDOUT_FILENO, libc::STDERR_FILENO) };
+        crate::sys::stderr_to_stdout();
     }
 }

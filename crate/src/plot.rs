@@ -1,13 +1,12 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
-use crate::display::Content;
+use crate::display::{show_drawn, Content};
+use crate::draw::register_fonts;
 use crate::error::{Error, Result};
-use crate::training::History;
+use crate::history::{Epoch, History};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::register_font;
 use std::path::Path;
-use std::sync::Once;
 
 /// matplotlib's default colour cycle, so the curves look as in the course (train blue, test orange).
 const PALETTE: [RGBColor; 10] = [
@@ -23,17 +22,6 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-static FONT: Once = Once::new();
-
-/// plotters draws text with a font we ship (DejaVu Sans), so figures look the same everywhere.
-pub(crate) fn register_fonts() {
-    FONT.call_once(|| {
-        let bytes: &'static [u8] = include_bytes!("../assets/DejaVuSans.ttf");
-        // The font is compiled in and known to be valid, so registration cannot fail.
-        let _ = register_font("sans-serif", FontStyle::Normal, bytes);
-    });
-}
-
 /// One named curve: `(x, y)` points joined by a line, with a dot at each point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -41,6 +29,21 @@ pub struct Series {
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
+}
+
+impl Series {
+    /// One column of an epoch log against the epoch number, e.g. the test accuracy:
+    /// `Series::from_history("Adam", &history, |e| e.test.accuracy)`.
+    pub fn from_history(label: &str, history: &History, value: impl Fn(&Epoch) -> f64) -> Series {
+        Series {
+            label: label.to_string(),
+            points: history
+                .epochs
+                .iter()
+                .map(|e| (e.epoch as f64, value(e)))
+                .collect(),
+        }
+    }
 }
 
 /// One set of axes: a title, the y-range, an optional grey reference line and the curves.
@@ -72,19 +75,21 @@ pub struct Figure {
 }
 
 /// The course's two-panel learning-curve figure for an epoch log: loss (train vs test) on the
-/// left, accuracy on the right, titled with the network's `neurons`. `loss_ylim` and `rate_ylim`
-/// are the y-ranges; the course uses `(-0.05, 1.0)` and `(0.8, 1.025)` for minimnist.
+/// left, accuracy on the right, titled with the `network` (e.g. `net.name()`, for any model).
+/// `loss_ylim` and `rate_ylim` are the y-ranges; the course uses `(-0.05, 1.0)` and
+/// `(0.8, 1.025)` for minimnist.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
 /// # let history = History::new();
-/// let fig = learning_curves(&history, &[784, 1000, 1000, 10], (-0.05, 1.0), (0.8, 1.025))?;
+/// # let net = Mlp::new(&[784, 1000, 1000, 10], Device::Cpu)?;
+/// let fig = learning_curves(&history, &net.name(), (-0.05, 1.0), (0.8, 1.025))?;
 /// fig.save("curves.svg")?;
 /// # Ok::<(), Error>(())
 /// ```
 pub fn learning_curves(
     history: &History,
-    neurons: &[i64],
+    network: &str,
     loss_ylim: (f64, f64),
     rate_ylim: (f64, f64),
 ) -> Result<Figure> {
@@ -93,33 +98,26 @@ pub fn learning_curves(
             "the epoch log is empty, so there is nothing to plot; train for at least one epoch (nepoch >= 1)".into(),
         ));
     }
-    let curve = |label: &str, value: fn(&crate::Epoch) -> f64| Series {
-        label: label.to_string(),
-        points: history
-            .epochs
-            .iter()
-            .map(|e| (e.epoch as f64, value(e)))
-            .collect(),
-    };
+    let curve = |label: &str, value: fn(&Epoch) -> f64| Series::from_history(label, history, value);
     Figure::new(vec![
         Panel {
-            title: format!("loss (network = {neurons:?})"),
+            title: format!("loss (network = {network})"),
             x_label: "epoch".into(),
             ylim: loss_ylim,
             hline: Some(0.0),
             series: vec![
-                curve("loss for training data", |e| e.loss_l),
-                curve("loss for test data", |e| e.loss_t),
+                curve("loss for training data", |e| e.train.loss),
+                curve("loss for test data", |e| e.test.loss),
             ],
         },
         Panel {
-            title: format!("accuracy (network = {neurons:?})"),
+            title: format!("accuracy (network = {network})"),
             x_label: "epoch".into(),
             ylim: rate_ylim,
             hline: Some(1.0),
             series: vec![
-                curve("accuracy for training data", |e| e.rate_l),
-                curve("accuracy for test data", |e| e.rate_t),
+                curve("accuracy for training data", |e| e.train.accuracy),
+                curve("accuracy for test data", |e| e.test.accuracy),
             ],
         },
     ])
@@ -187,10 +185,7 @@ impl Figure {
     /// Shows the figure in the notebook now (as SVG), below what the cell printed so far; it
     /// replaces the cell's live figure and progress bar (see [`Figure::show_live`]).
     pub fn show(&self) {
-        match self.to_svg() {
-            Ok(svg) => crate::display::show(&Content::Svg(svg)),
-            Err(e) => eprintln!("{e:?}"),
-        }
+        show_drawn(self.to_svg().map(Content::Svg));
     }
 
     /// Shows the figure in the cell's live area, redrawn in place at each call: call it after

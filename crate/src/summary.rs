@@ -1,7 +1,9 @@
 //! A model summary in the style of torchsummary: layers, output shapes, parameter counts.
 
 use crate::model::Model;
+use crate::numbers::thousands;
 use std::fmt;
+use tch::Tensor;
 
 /// One row of a [`Summary`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,17 +16,6 @@ pub struct LayerRow {
     pub params: i64,
 }
 
-impl LayerRow {
-    /// The row after `rows` for a layer of type `kind`: named `kind-N` with N its position.
-    pub fn new(rows: &[LayerRow], kind: &str, output_shape: Vec<i64>, params: i64) -> LayerRow {
-        LayerRow {
-            name: format!("{kind}-{}", rows.len() + 1),
-            output_shape,
-            params,
-        }
-    }
-}
-
 /// The table printed by [`summary`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
@@ -32,15 +23,17 @@ pub struct Summary {
     pub rows: Vec<LayerRow>,
     /// All parameters.
     pub total_params: i64,
-    /// Parameters the optimizer changes.
+    /// Parameters the optimizer changes (`requires_grad`).
     pub trainable_params: i64,
     /// Batch size used for the shapes and sizes.
     pub batch_size: i64,
-    /// Number of inputs per sample.
+    /// Number of input values per sample.
     pub n_inputs: i64,
 }
 
-/// Summarises `net` for batches of `batch_size` samples, like `torchsummary.summary`.
+/// Summarises `net` for batches of `batch_size` samples, like `torchsummary.summary`: each
+/// layer's output shape and parameters (counted from the tensors themselves), the trainable
+/// and frozen totals, and the memory of one pass.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
@@ -49,31 +42,29 @@ pub struct Summary {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn summary(net: &impl Model, batch_size: i64) -> Summary {
-    let rows = net.layer_rows(batch_size);
-    let total = net.num_parameters();
+    let layers = net.layers();
+    let params = net.parameters();
+    let numel = |p: &Tensor| p.numel() as i64;
+    let mut tensors = params.iter();
+    let rows = layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| LayerRow {
+            name: format!("{}-{}", layer.kind, i + 1),
+            output_shape: [batch_size]
+                .into_iter()
+                .chain(layer.output_shape.iter().copied())
+                .collect(),
+            params: tensors.by_ref().take(layer.tensors).map(numel).sum(),
+        })
+        .collect();
     Summary {
         rows,
-        total_params: total,
-        trainable_params: total,
+        total_params: params.iter().map(numel).sum(),
+        trainable_params: params.iter().filter(|p| p.requires_grad()).map(numel).sum(),
         batch_size,
-        n_inputs: crate::data::N_INPUTS,
+        n_inputs: layers.first().map_or(0, |l| l.input_shape.iter().product()),
     }
-}
-
-/// `1796010` → `1,796,010`.
-fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// Megabytes (MiB, as torchsummary) of `n` float32 values.

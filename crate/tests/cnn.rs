@@ -79,10 +79,15 @@ fn a_cnn_trains_with_the_same_functions() {
     let dl_t = DataLoader::new(&ds_t, 100, false).unwrap();
     let loss_func = CrossEntropyLoss::new(Reduction::Sum);
     let net = Cnn::new([4, 4], 32, Device::Cpu).unwrap();
-    let (before, _) = evaluate(&net, &loss_func, &dl_t).unwrap();
+    let Metrics { loss: before, .. } = evaluate(&net, &loss_func, &dl_t).unwrap();
     let mut adam = Adam::new(&net, 1e-3).unwrap();
-    let (_, rate_l) = train(&net, &loss_func, &mut adam, &dl_l).unwrap();
-    let (after, rate_t) = evaluate(&net, &loss_func, &dl_t).unwrap();
+    let Metrics {
+        accuracy: rate_l, ..
+    } = train(&net, &loss_func, &mut adam, &dl_l).unwrap();
+    let Metrics {
+        loss: after,
+        accuracy: rate_t,
+    } = evaluate(&net, &loss_func, &dl_t).unwrap();
     assert!(after < before, "test loss {before} -> {after}");
     assert!(rate_l > 0.2 && rate_t > 0.5, "rates {rate_l} {rate_t}");
     assert_eq!(predict(&net, &ds_t).unwrap().accuracy(), rate_t);
@@ -147,11 +152,12 @@ fn fit_runs_the_experiment_loop() {
     let (dl_l, dl_t) = minimnist_in_batches_of_500();
     seed(3);
     let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
-    let (history, secs) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
+    let run = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
+    let (history, secs) = (run.history(), run.secs_per_epoch());
     assert_eq!(history.len(), 2);
     assert!(secs > 0.0);
     assert!(
-        history.epochs[1].loss_l < history.epochs[0].loss_l,
+        history.epochs[1].train.loss < history.epochs[0].train.loss,
         "{history}"
     );
     let e = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 0).unwrap_err();
@@ -166,11 +172,17 @@ fn fit_stops_at_a_stop_file_and_removes_it() {
     let (dl_l, dl_t) = minimnist_in_batches_of_500();
     let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
     std::fs::write(STOP_FILE, "").unwrap();
-    let (history, _) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 3).unwrap();
+    let history = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 3)
+        .unwrap()
+        .history()
+        .clone();
     let stop_left = std::path::Path::new(STOP_FILE).exists();
     let _ = std::fs::remove_file(STOP_FILE);
     assert_eq!(history.len(), 1);
     assert!(!stop_left, "fit left the STOP file behind");
-    let (history, _) = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2).unwrap();
+    let history = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2)
+        .unwrap()
+        .history()
+        .clone();
     assert_eq!(history.len(), 2);
 }

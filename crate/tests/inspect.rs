@@ -16,7 +16,7 @@ fn weight_maps_show_each_units_incoming_weights() {
         "a [784, 10] network has 10 output units"
     );
     assert_eq!(maps.captions[3], "digit 3");
-    let w = common::values(&net.layers()[0].0);
+    let w = common::values(&net.linears()[0].0);
     assert_eq!(maps.images[3].len(), 784);
     assert_eq!(maps.images[3][5] as f64, w[3 * 784 + 5]);
     let largest = w.iter().fold(0f64, |m, v| m.max(v.abs()));
@@ -70,7 +70,7 @@ fn predictions_confusion_matrix_and_mistakes_agree_with_evaluate() {
         &DataLoader::new(&ds_l, 100, false).unwrap(),
     )
     .unwrap();
-    let (_, rate) = evaluate(
+    let Metrics { accuracy: rate, .. } = evaluate(
         &net,
         &loss_func,
         &DataLoader::new(&ds_t, 100, false).unwrap(),

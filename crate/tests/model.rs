@@ -3,6 +3,7 @@
 mod common;
 
 use mnist_lab::*;
+use tch::{Kind, Tensor};
 
 #[test]
 fn parameter_counts() {
@@ -98,5 +99,70 @@ fn a_network_that_does_not_fit_the_data_is_explained() {
     assert_eq!(
         m,
         "neurons = [784, 1000, 9] ends with 9, but there are 10 classes (digits 0-9); make the last entry 10."
+    );
+}
+
+/// A network of a student's own: only the three required methods of `Model`.
+struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Model for Linear {
+    fn forward(&self, x: &Tensor) -> mnist_lab::Result<Tensor> {
+        Ok(x.f_linear(&self.weight, Some(&self.bias))?)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        vec![self.weight.shallow_clone(), self.bias.shallow_clone()]
+    }
+    fn layers(&self) -> Vec<Layer> {
+        let (outputs, inputs) = (self.weight.size()[0], self.weight.size()[1]);
+        vec![Layer::new("Linear", &[inputs], &[outputs], 2)]
+    }
+}
+
+fn linear(inputs: i64, outputs: i64) -> Linear {
+    let opts = (Kind::Float, tch::Device::Cpu);
+    Linear {
+        weight: (Tensor::randn([outputs, inputs], opts) * 0.01).set_requires_grad(true),
+        bias: Tensor::zeros([outputs], opts).set_requires_grad(true),
+    }
+}
+
+#[test]
+fn a_network_of_ones_own_trains_and_is_summarised_from_its_layers() {
+    let _rng = common::rng_lock();
+    let ds = Dataset::new(
+        Tensor::rand([20, 784], (Kind::Float, tch::Device::Cpu)),
+        Tensor::randint(10, [20], (Kind::Int64, tch::Device::Cpu)),
+        Device::Cpu,
+    )
+    .unwrap();
+    let dl = DataLoader::new(&ds, 10, false).unwrap();
+    let loss_func = CrossEntropyLoss::new(Reduction::Sum);
+    let net = linear(784, 10);
+    assert_eq!(
+        (net.name(), net.device(), net.num_parameters()),
+        ("Linear".to_string(), Device::Cpu, 7850)
+    );
+    let mut optimizer = Adam::new(&net, 1e-2).unwrap();
+    let before = evaluate(&net, &loss_func, &dl).unwrap();
+    for _ in 0..5 {
+        train(&net, &loss_func, &mut optimizer, &dl).unwrap();
+    }
+    let after = evaluate(&net, &loss_func, &dl).unwrap();
+    assert!(after.loss < before.loss, "{before:?} -> {after:?}");
+    let text = summary(&net, 1).to_string();
+    assert!(
+        text.contains("Total params: 7,850") && text.contains("Linear-1"),
+        "{text}"
+    );
+    // The default check reads the layers: 9 outputs cannot be 10 classes.
+    let m = evaluate(&linear(784, 9), &loss_func, &dl)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        m,
+        "Linear takes 784 inputs and gives 9 classes, but the data has 784 inputs and 10 classes"
     );
 }

@@ -42,7 +42,17 @@ fn history() -> History {
     let mut h = History::new();
     for t in 1..=5 {
         let f = t as f64;
-        h.push(t, 1.0 / f, 0.5 + 0.01 * f, 0.9 + 0.02 * f, 0.9 + 0.01 * f);
+        h.push(
+            t,
+            Metrics {
+                loss: 1.0 / f,
+                accuracy: 0.9 + 0.02 * f,
+            },
+            Metrics {
+                loss: 0.5 + 0.01 * f,
+                accuracy: 0.9 + 0.01 * f,
+            },
+        );
     }
     h
 }
@@ -51,7 +61,7 @@ fn history() -> History {
 fn the_figure_has_both_panels_and_legends() {
     let fig = learning_curves(
         &history(),
-        &[784, 1000, 1000, 10],
+        "[784, 1000, 1000, 10]",
         (-0.05, 1.0),
         (0.8, 1.025),
     )
@@ -74,7 +84,7 @@ fn the_figure_has_both_panels_and_legends() {
 
 #[test]
 fn the_figure_saves_as_svg_and_png() {
-    let fig = learning_curves(&history(), &[784, 10], (-0.05, 1.0), (0.8, 1.025)).unwrap();
+    let fig = learning_curves(&history(), "[784, 10]", (-0.05, 1.0), (0.8, 1.025)).unwrap();
     let dir = std::env::temp_dir().join(format!("mnist_lab_fig_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     fig.save(dir.join("c.svg")).unwrap();
@@ -89,14 +99,14 @@ fn the_figure_saves_as_svg_and_png() {
 
 #[test]
 fn an_empty_log_or_a_bad_range_is_explained() {
-    let m = learning_curves(&History::new(), &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+    let m = learning_curves(&History::new(), "[784, 10]", (-0.05, 1.0), (0.8, 1.025))
         .unwrap_err()
         .to_string();
     assert!(
         m.contains("train for at least one epoch (nepoch >= 1)"),
         "{m}"
     );
-    let m = learning_curves(&history(), &[784, 10], (1.0, 0.0), (0.8, 1.025))
+    let m = learning_curves(&history(), "[784, 10]", (1.0, 0.0), (0.8, 1.025))
         .unwrap_err()
         .to_string();
     assert!(m.contains("the low end must be below the high end"), "{m}");
@@ -119,8 +129,18 @@ fn points_outside_the_range_get_no_dot_and_epochs_whole_ticks() {
     let mut one = History::new();
     // Logistic regression's first epoch: lossL 1.575 above the loss range, rateL 0.689 below
     // the accuracy range; the test values inside.
-    one.push(1, 1.575, 0.6, 0.689, 0.85);
-    let svg = learning_curves(&one, &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+    one.push(
+        1,
+        Metrics {
+            loss: 1.575,
+            accuracy: 0.689,
+        },
+        Metrics {
+            loss: 0.6,
+            accuracy: 0.85,
+        },
+    );
+    let svg = learning_curves(&one, "[784, 10]", (-0.05, 1.0), (0.8, 1.025))
         .unwrap()
         .to_svg()
         .unwrap();
@@ -141,9 +161,19 @@ fn points_outside_the_range_get_no_dot_and_epochs_whole_ticks() {
     );
     let mut fifty = History::new();
     for t in 1..=50 {
-        fifty.push(t, 0.1, 0.1, 0.95, 0.95);
+        fifty.push(
+            t,
+            Metrics {
+                loss: 0.1,
+                accuracy: 0.95,
+            },
+            Metrics {
+                loss: 0.1,
+                accuracy: 0.95,
+            },
+        );
     }
-    let svg = learning_curves(&fifty, &[784, 10], (-0.05, 1.0), (0.8, 1.025))
+    let svg = learning_curves(&fifty, "[784, 10]", (-0.05, 1.0), (0.8, 1.025))
         .unwrap()
         .to_svg()
         .unwrap();
@@ -159,4 +189,36 @@ fn points_outside_the_range_get_no_dot_and_epochs_whole_ticks() {
         !labels.iter().any(|t| t == "2.5" || t == "7.5"),
         "{labels:?}"
     );
+}
+
+#[test]
+fn the_summary_counts_frozen_parameters_and_takes_any_input_size() {
+    let net = Mlp::new(&[20, 16, 10], Device::Cpu).unwrap();
+    let _ = net.linears()[0].0.set_requires_grad(false);
+    let s = summary(&net, 4);
+    assert_eq!(s.total_params, 20 * 16 + 16 + 16 * 10 + 10);
+    assert_eq!(s.trainable_params, s.total_params - 20 * 16);
+    assert_eq!(s.n_inputs, 20);
+    let rows: Vec<(&str, &[i64], i64)> = s
+        .rows
+        .iter()
+        .map(|r| (r.name.as_str(), &r.output_shape[..], r.params))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Linear-1", &[4, 16][..], 336),
+            ("ReLU-2", &[4, 16][..], 0),
+            ("Linear-3", &[4, 10][..], 170)
+        ]
+    );
+    let text = s.to_string();
+    assert!(
+        text.contains("Trainable params: 186\nNon-trainable params: 320\n"),
+        "{text}"
+    );
+    // 4 samples of 20 float32 inputs.
+    assert!(text.contains("Input size (MB): 0.00"), "{text}");
+    let wide = summary(&Mlp::new(&[100_000, 10], Device::Cpu).unwrap(), 10);
+    assert!(wide.to_string().contains("Input size (MB): 3.81"), "{wide}");
 }

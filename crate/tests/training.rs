@@ -39,8 +39,8 @@ fn evaluate_matches_a_hand_computation() {
     let b: Vec<f32> = (0..10).map(|i| i as f32 / 20.0).collect();
     tch::no_grad(|| {
         let (mut weight, mut bias) = (
-            net.layers()[0].0.shallow_clone(),
-            net.layers()[0].1.shallow_clone(),
+            net.linears()[0].0.shallow_clone(),
+            net.linears()[0].1.shallow_clone(),
         );
         weight.copy_(&Tensor::from_slice(&w).view([10, 2]));
         bias.copy_(&Tensor::from_slice(&b));
@@ -54,7 +54,10 @@ fn evaluate_matches_a_hand_computation() {
     )
     .unwrap();
     let dl = DataLoader::new(&ds, 2, false).unwrap();
-    let (loss, rate) = evaluate(&net, &CrossEntropyLoss::new(Reduction::Sum), &dl).unwrap();
+    let Metrics {
+        loss,
+        accuracy: rate,
+    } = evaluate(&net, &CrossEntropyLoss::new(Reduction::Sum), &dl).unwrap();
 
     let (mut want_loss, mut correct) = (0.0f64, 0);
     for (x, &lab) in xs.iter().zip(&labels) {
@@ -89,9 +92,25 @@ fn short_run(seed_value: u64, epochs: usize) -> History {
     let mut optimizer = Adam::new(&net, 1e-3).unwrap();
     let mut history = History::new();
     for t in 1..=epochs {
-        let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
-        let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t).unwrap();
-        history.push(t, loss_l, loss_t, rate_l, rate_t);
+        let Metrics {
+            loss: loss_l,
+            accuracy: rate_l,
+        } = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
+        let Metrics {
+            loss: loss_t,
+            accuracy: rate_t,
+        } = evaluate(&net, &loss_func, &dl_t).unwrap();
+        history.push(
+            t,
+            Metrics {
+                loss: loss_l,
+                accuracy: rate_l,
+            },
+            Metrics {
+                loss: loss_t,
+                accuracy: rate_t,
+            },
+        );
     }
     history
 }
@@ -102,10 +121,10 @@ fn training_lowers_the_loss_and_the_same_seed_gives_the_same_log() {
     let a = short_run(1, 3);
     let e = &a.epochs;
     assert!(
-        e[2].loss_l < e[0].loss_l && e[2].loss_t < e[0].loss_t,
+        e[2].train.loss < e[0].train.loss && e[2].test.loss < e[0].test.loss,
         "{a}"
     );
-    assert!(e[2].rate_t > 0.85, "{a}");
+    assert!(e[2].test.accuracy > 0.85, "{a}");
     let b = short_run(1, 3);
     assert_eq!(a, b, "same seed, different log:\n{a}\n{b}");
     let c = short_run(2, 1);
@@ -115,19 +134,51 @@ fn training_lowers_the_loss_and_the_same_seed_gives_the_same_log() {
 #[test]
 fn the_log_prints_the_course_table() {
     let mut h = History::new();
-    let row = h.push(1, 0.902721, 0.440981, 0.761, 0.864);
+    let row = h.push(
+        1,
+        Metrics {
+            loss: 0.902721,
+            accuracy: 0.761,
+        },
+        Metrics {
+            loss: 0.440981,
+            accuracy: 0.864,
+        },
+    );
     assert_eq!(row.to_string(), "1   0.90272   0.44098   0.7610   0.8640");
-    h.push(2, 0.35590, 0.33107, 0.8924, 0.904);
+    h.push(
+        2,
+        Metrics {
+            loss: 0.35590,
+            accuracy: 0.8924,
+        },
+        Metrics {
+            loss: 0.33107,
+            accuracy: 0.904,
+        },
+    );
     assert_eq!(
         h.to_string(),
         "# epoch  lossL  lossT  rateL  rateT\n1   0.90272   0.44098   0.7610   0.8640\n2   0.35590   0.33107   0.8924   0.9040\n"
     );
     assert_eq!(
-        final_line("train", 0.000441, 1.0),
+        final_line(
+            "train",
+            Metrics {
+                loss: 0.000441,
+                accuracy: 1.0
+            }
+        ),
         "# train: loss 0.00044  accuracy 1.0000"
     );
     assert_eq!(
-        final_line("test", 0.252, 0.941),
+        final_line(
+            "test",
+            Metrics {
+                loss: 0.252,
+                accuracy: 0.941
+            }
+        ),
         "# test: loss 0.25200  accuracy 0.9410"
     );
 }
@@ -184,19 +235,17 @@ fn cuda_smoke_test() {
     let net = Mlp::new(&[784, 1000, 1000, 10], device).unwrap();
     let loss_func = CrossEntropyLoss::new(Reduction::Sum);
     let mut optimizer = Adam::new(&net, 1e-3).unwrap();
-    let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
-    let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t).unwrap();
+    let learn = train(&net, &loss_func, &mut optimizer, &dl_l).unwrap();
+    let test = evaluate(&net, &loss_func, &dl_t).unwrap();
     println!(
         "{}",
         Epoch {
             epoch: 1,
-            loss_l,
-            loss_t,
-            rate_l,
-            rate_t
+            train: learn,
+            test
         }
     );
-    assert!(rate_t > 0.8);
+    assert!(test.accuracy > 0.8);
 }
 
 /// The CPU single-pass update against libtorch's element-wise chain (PyTorch's
@@ -263,7 +312,7 @@ fn same_steps_as_the_backward_loop<O: Optimizer>(optimizer: impl Fn(&Mlp) -> O) 
     let [by_train, by_hand] = [(); 2].map(|_| {
         seed(6);
         let net = Mlp::new(&[20, 16, 10], Device::Cpu).unwrap();
-        let _ = net.layers()[0].1.set_requires_grad(false);
+        let _ = net.linears()[0].1.set_requires_grad(false);
         net
     });
     let before = net_values(&by_train);

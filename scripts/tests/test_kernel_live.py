@@ -30,16 +30,16 @@ let mut optimizer = Adam::new(&net, 1e-3)?;
 let nepoch = NEPOCH;
 let mut history = History::new();
 for t in 1..=nepoch {
-    let (loss_l, rate_l) = train(&net, &loss_func, &mut optimizer, &dl_l)?;
-    let (loss_t, rate_t) = evaluate(&net, &loss_func, &dl_t)?;
-    println!("{}", history.push(t, loss_l, loss_t, rate_l, rate_t));
-    learning_curves(&history, &neurons, (-0.05, 1.0), (0.8, 1.025))?.show_live();
+    let learn = train(&net, &loss_func, &mut optimizer, &dl_l)?;
+    let test = evaluate(&net, &loss_func, &dl_t)?;
+    println!("{}", history.push(t, learn, test));
+    learning_curves(&history, &net.name(), (-0.05, 1.0), (0.8, 1.025))?.show_live();
     if stop_requested() {
         println!("stopped after epoch {t}");
         break;
     }
 }
-learning_curves(&history, &neurons, (-0.05, 1.0), (0.8, 1.025))?.show();
+learning_curves(&history, &net.name(), (-0.05, 1.0), (0.8, 1.025))?.show();
 println!("epochs done: {}", history.len());"""
 
 
@@ -192,8 +192,8 @@ def test_an_interrupt_stops_training_and_keeps_the_variables(kernel):
     assert any("image/svg+xml" in c.get("data", {}) for kind, c, *_ in others if kind == "display_data")
     # Every variable survives, and the next cell trains normally (the interrupt was this cell's).
     after, _ = execute(kc, """println!("kept: {} epochs, {} parameters", history.len(), net.num_parameters());
-let (loss, rate) = train(&net, &loss_func, &mut optimizer, &dl_l)?;
-println!("trained on: loss {loss:.4} rate {rate:.4}");
+let learn = train(&net, &loss_func, &mut optimizer, &dl_l)?;
+println!("trained on: loss {:.4} accuracy {:.4}", learn.loss, learn.accuracy);
 println!("stop requested: {}", stop_requested());""")
     text = [l for _, l in after]
     assert f"kept: {done} epochs, 1796010 parameters" in text, text

@@ -10,6 +10,7 @@
 //! evcxr links a fresh copy of this crate into every cell, so each cell has its own area.
 
 use super::{Content, DisplayHandle, Kernel};
+use crate::numbers::thousands;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -116,7 +117,7 @@ impl Progress {
              {done}/{} batches · {} samples/s · {left:.1} s left in this epoch",
             self.total,
             self.total,
-            thousands((samples as f64 / secs).round() as u64)
+            thousands((samples as f64 / secs).round() as i64)
         );
         change(|progress, _| *progress = text);
     }
@@ -129,30 +130,9 @@ impl Progress {
     }
 }
 
-/// `n` with thousands separators: 12,345.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 
     #[test]
     fn an_area_without_figure_or_progress_is_empty() {

@@ -1,18 +1,17 @@
-//! Looking inside a trained network: its weights as pictures, its predictions, its mistakes
-//! and the confusion matrix. Pictures are PNG (and GIF for animations), embedded in the
+//! Pictures of what a network learned and how it fails: weight maps, digits, animations and
+//! the confusion matrix's heat map. Pictures are PNG (and GIF for animations), embedded in the
 //! notebook as data URIs so that they also show in exported HTML.
 
-use crate::data::{Dataset, N_CLASSES};
-use crate::display::{show, Content};
+use crate::data::Dataset;
+use crate::display::{show, show_drawn, Content};
+use crate::draw::{register_fonts, with_temp_file, write_error};
 use crate::error::{Error, Result};
-use crate::model::{check_takes, Mlp, Model};
-use crate::plot::register_fonts;
+use crate::model::Mlp;
+use crate::predictions::{ConfusionMatrix, Predictions};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::fmt;
-use std::path::{Path, PathBuf};
-use tch::{Kind, Tensor};
+use std::path::Path;
 
 /// Side of an MNIST image in pixels.
 const SIDE: usize = 28;
@@ -59,7 +58,7 @@ impl ImageGrid {
 
     /// Shows the grid in the notebook now, as PNG.
     pub fn show(&self) {
-        show_png(|path| self.save(path));
+        show_drawn(self.to_png().map(Content::Png));
     }
 
     /// What evcxr calls for a grid that is a cell's last expression: [`ImageGrid::show`].
@@ -160,10 +159,10 @@ fn diverging(t: f32) -> RGBColor {
 /// regression `[784, 10]`, layer 0 has one map per digit; for a hidden layer, one per unit.
 pub fn weight_maps(net: &Mlp, layer: usize, units: usize, title: &str) -> Result<ImageGrid> {
     let neurons = net.neurons();
-    let Some((weight, _)) = net.layers().get(layer) else {
+    let Some((weight, _)) = net.linears().get(layer) else {
         return Err(Error::InvalidArgument(format!(
             "layer {layer} does not exist: the network {neurons:?} has layers 0 to {}",
-            net.layers().len() - 1
+            net.linears().len() - 1
         )));
     };
     if neurons[layer] != (SIDE * SIDE) as i64 {
@@ -264,107 +263,7 @@ impl Animation {
     }
 }
 
-/// Shows in the notebook now the PNG that `save` writes to a path.
-fn show_png(save: impl FnOnce(&Path) -> Result<()>) {
-    match with_temp_file("png", save) {
-        Ok(png) => show(&Content::Png(png)),
-        Err(e) => eprintln!("{e:?}"),
-    }
-}
-
-fn write_error(path: &Path, e: impl fmt::Display) -> Error {
-    Error::Io(format!(
-        "cannot write the picture to {}: {e}",
-        path.display()
-    ))
-}
-
-/// Runs `write` on a fresh temporary path with extension `ext`, returns the file's bytes and
-/// removes it.
-fn with_temp_file(ext: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<Vec<u8>> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("mnist_lab-{}-{n}.{ext}", std::process::id()));
-    let result = write(&path).and_then(|()| {
-        std::fs::read(&path)
-            .map_err(|e| Error::Io(format!("cannot read back {}: {e}", path.display())))
-    });
-    let _ = std::fs::remove_file(&path);
-    result
-}
-
-/// What the network says about each sample of a dataset, from [`predict`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Predictions {
-    labels: Vec<i64>,
-    predicted: Vec<i64>,
-    probability: Vec<f32>,
-}
-
-/// Runs `net` over `ds` (no gradients) and collects its predictions.
-pub fn predict(net: &impl Model, ds: &Dataset) -> Result<Predictions> {
-    check_takes(net, ds.n_inputs(), ds.device())?;
-    let (labels, predicted, probability) = tch::no_grad(|| -> Result<_> {
-        let probs = net.forward(ds.images())?.f_softmax(1, Kind::Float)?;
-        let (p, k) = probs.f_max_dim(1, false)?;
-        let cpu = |t: &Tensor| t.f_to_device(tch::Device::Cpu);
-        Ok((
-            Vec::<i64>::try_from(cpu(ds.labels())?)?,
-            Vec::<i64>::try_from(cpu(&k)?)?,
-            Vec::<f32>::try_from(cpu(&p)?)?,
-        ))
-    })?;
-    Ok(Predictions {
-        labels,
-        predicted,
-        probability,
-    })
-}
-
 impl Predictions {
-    /// The true digit of each sample.
-    pub fn labels(&self) -> &[i64] {
-        &self.labels
-    }
-
-    /// The digit the network chose for each sample (its largest output).
-    pub fn predicted(&self) -> &[i64] {
-        &self.predicted
-    }
-
-    /// The softmax probability the network gave to its choice, for each sample.
-    pub fn probability(&self) -> &[f32] {
-        &self.probability
-    }
-
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    /// True for an empty dataset.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    /// The fraction predicted correctly.
-    pub fn accuracy(&self) -> f64 {
-        let right = (0..self.len())
-            .filter(|&i| self.labels[i] == self.predicted[i])
-            .count();
-        right as f64 / self.len().max(1) as f64
-    }
-
-    /// The indices of the misclassified samples, most confident mistakes first.
-    pub fn mistakes(&self) -> Vec<usize> {
-        let mut wrong: Vec<usize> = (0..self.len())
-            .filter(|&i| self.labels[i] != self.predicted[i])
-            .collect();
-        wrong.sort_by(|&a, &b| self.probability[b].total_cmp(&self.probability[a]));
-        wrong
-    }
-
     /// The first `n` [`Predictions::mistakes`] of `ds` as digits captioned
     /// "true → predicted (probability)".
     /// `ds` must be the dataset the predictions were made for.
@@ -406,73 +305,15 @@ impl Predictions {
             limit: None,
         })
     }
-
-    /// The 10 × 10 confusion matrix of these predictions.
-    pub fn confusion_matrix(&self) -> ConfusionMatrix {
-        let mut counts = [[0u64; N_CLASSES as usize]; N_CLASSES as usize];
-        for (&t, &p) in self.labels.iter().zip(&self.predicted) {
-            counts[t as usize][p as usize] += 1;
-        }
-        ConfusionMatrix { counts }
-    }
-}
-
-/// How often each true digit (row) was predicted as each digit (column).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfusionMatrix {
-    /// `counts[true][predicted]`.
-    pub counts: [[u64; 10]; 10],
 }
 
 impl ConfusionMatrix {
-    /// All samples counted.
-    pub fn total(&self) -> u64 {
-        self.counts.iter().flatten().sum()
-    }
-
-    /// The fraction on the diagonal (equal to the accuracy).
-    pub fn accuracy(&self) -> f64 {
-        let right: u64 = (0..10).map(|d| self.counts[d][d]).sum();
-        right as f64 / self.total().max(1) as f64
-    }
-
-    /// For each digit: (samples of that digit, correctly classified, accuracy).
-    pub fn per_class(&self) -> Vec<(u64, u64, f64)> {
-        (0..10)
-            .map(|d| {
-                let n: u64 = self.counts[d].iter().sum();
-                (
-                    n,
-                    self.counts[d][d],
-                    self.counts[d][d] as f64 / n.max(1) as f64,
-                )
-            })
-            .collect()
-    }
-
     /// The matrix as an annotated heat map (PNG), darker for more samples.
     pub fn figure(&self, title: &str) -> ConfusionFigure {
         ConfusionFigure {
             matrix: self.clone(),
             title: title.to_string(),
         }
-    }
-}
-
-impl fmt::Display for ConfusionMatrix {
-    /// The per-class table: digit, samples, correct, accuracy.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "digit  samples  correct  accuracy")?;
-        for (d, (n, right, acc)) in self.per_class().into_iter().enumerate() {
-            writeln!(f, "{d:5}  {n:7}  {right:7}  {acc:8.4}")?;
-        }
-        write!(
-            f,
-            "  all  {:7}  {:7}  {:8.4}",
-            self.total(),
-            (0..10).map(|d| self.counts[d][d]).sum::<u64>(),
-            self.accuracy()
-        )
     }
 }
 
@@ -491,9 +332,14 @@ impl ConfusionFigure {
         self.draw(&root).map_err(|e| write_error(path, e))
     }
 
+    /// The heat map as PNG bytes.
+    pub fn to_png(&self) -> Result<Vec<u8>> {
+        with_temp_file("png", |path| self.save(path))
+    }
+
     /// Shows the heat map in the notebook now, as PNG.
     pub fn show(&self) {
-        show_png(|path| self.save(path));
+        show_drawn(self.to_png().map(Content::Png));
     }
 
     /// What evcxr calls for a heat map that is a cell's last expression: [`ConfusionFigure::show`].
