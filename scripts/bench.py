@@ -9,31 +9,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import torch
 
 SCRIPTS = Path(__file__).resolve().parent
 SIZES = {"minimnist": (5000, 1000), "mnist": (60000, 10000)}
-
-
-def matmul_peak_gflops(device, threads, n=4096, reps=10):
-    """GFLOP/s of a large float32 matrix product through torch: the machine's practical peak."""
-    torch.set_num_threads(threads)
-    dev = torch.device("cuda:0" if device == "cuda" else "cpu")
-    if dev.type == "cpu":
-        n, reps = 2048, 8
-    a, b = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
-    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    best = float("inf")
-    for _ in range(reps):
-        sync()
-        t = time.perf_counter()
-        a @ b
-        sync()
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best / 1e9
 
 
 def flops(neurons, n_train, n_test):
@@ -64,6 +43,11 @@ class Worker:
         return self.expect(answer)
 
 
+def full_torch():
+    """True when this Python can `import torch` (the full variant of the venv)."""
+    return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+
+
 def main():
     p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     p.add_argument("--data", choices=SIZES, default="mnist")
@@ -76,15 +60,18 @@ def main():
     a = p.parse_args()
     if a.epochs < 1 or a.threads < 1:
         sys.exit("bench: --epochs and --threads must be at least 1")
-    if a.device == "cuda" and not torch.cuda.is_available():
-        sys.exit("bench: --device cuda, but torch sees no GPU on this machine")
+    impls = ["rust", "python"] if a.impl == "both" else [a.impl]
+    if "python" in impls and not full_torch():
+        sys.exit("bench: the Python baseline needs the full PyTorch (`import torch`), but this machine's venv "
+                 "has the CPU-only torch that the notebooks use (tch needs only its libraries). Either run "
+                 "`scripts/bench --impl rust ...`, or install the full one first: "
+                 "`MNIST_LAB_TORCH=full scripts/setup` (about 3 GiB more).")
     neurons = [int(n) for n in a.neurons.split(",")]
     n_train, n_test = SIZES[a.data]
     train_flop, eval_flop = flops(neurons, n_train, n_test)
 
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads))
     args = [a.data, a.neurons, a.device, str(a.threads)]
-    impls = ["rust", "python"] if a.impl == "both" else [a.impl]
     cmds = {"rust": [a.rust_worker, *args], "python": [sys.executable, str(SCRIPTS / "bench_python.py"), *args]}
     workers = [Worker(name, cmds[name], env) for name in impls]
 
@@ -96,11 +83,12 @@ def main():
             tr, ev, loss_l, loss_t, rate_l, rate_t = w.ask("epoch", "epoch")
             w.epochs.append((tr, ev))
             print(f"{epoch:5d}  {w.name:6s}  {tr:7.3f}  {ev:6.3f}   {loss_l:.5f}  {loss_t:.5f}  {rate_l:.4f}  {rate_t:.4f}", flush=True)
+    # The machine's practical peak, on the first worker's libtorch and threads.
+    (peak,) = workers[0].ask("matmul", "matmul")
     for w in workers:
         w.rss, w.gpu = w.ask("quit", "peak")
         w.proc.wait()
 
-    peak = matmul_peak_gflops(a.device, a.threads)
     print(f"\n# float32 matmul peak through torch on {a.device}, {a.threads} threads: {peak:.0f} GFLOP/s")
     print("impl     median_s   min_s    max_s   train_s  samples/s  train_GFLOP/s (% of peak)  epoch_GFLOP/s  peak_RSS_MB  peak_GPU_MB")
     medians = {}

@@ -109,6 +109,21 @@ def gpu_bytes_in_use(device):
     return total - free
 
 
+def matmul_peak_gflops(device):
+    """GFLOP/s of the best of several float32 N x N matrix products (as the Rust worker)."""
+    n, reps = (2048, 8) if device.type == "cpu" else (4096, 10)
+    a, b = torch.rand(n, n, device=device), torch.rand(n, n, device=device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    best = float("inf")
+    for _ in range(reps):
+        sync()
+        t = time.perf_counter()
+        a @ b
+        sync()
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
 def main():
     data, neurons, device, threads = sys.argv[1:]
     torch.set_num_threads(int(threads))
@@ -136,6 +151,8 @@ def main():
             t2 = time.perf_counter()
             gpu_peak = max(gpu_peak, gpu_bytes_in_use(device))
             print(f"epoch {t1 - t0} {t2 - t1} {loss_l} {loss_t} {rate_l} {rate_t}", flush=True)
+        elif request == "matmul":
+            print(f"matmul {matmul_peak_gflops(device)}", flush=True)
         elif request == "quit":
             print(f"peak {peak_rss_bytes()} {gpu_peak}", flush=True)
             break

@@ -19,9 +19,11 @@ READY_STAMP=$MNIST_LAB_HOME/ready
 export JUPYTER_DATA_DIR=$VENV/share/jupyter
 export JUPYTER_PATH=$VENV/share/jupyter
 export PATH=$VENV/bin:$HOME/.cargo/bin:$PATH
-export LIBTORCH_USE_PYTORCH=1
 
 # torch's shared libraries, needed by every tch binary at run time (empty before setup).
 TORCH_LIB=$(echo "$VENV"/lib/python3*/site-packages/torch/lib)
 [ -d "$TORCH_LIB" ] || TORCH_LIB=
 export LD_LIBRARY_PATH=$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# tch builds against the wheel's headers and libraries directly (no `import torch`, which the
+# CPU-only venv cannot do).
+[ -z "$TORCH_LIB" ] || export LIBTORCH=${TORCH_LIB%/lib}

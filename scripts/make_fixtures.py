@@ -4,12 +4,17 @@
 The crate's tests compare against them to prove that, with the same seed on the CPU,
 its MLP starts from PyTorch's exact initial weights and its Adam takes PyTorch's exact steps.
 Run with the project's venv:  $MNIST_LAB_HOME/venv/bin/python scripts/make_fixtures.py
-Each line: a key, then float32 values written exactly (as Python floats).
+(it needs the full PyTorch: `MNIST_LAB_TORCH=full scripts/setup` on a machine without an
+NVIDIA driver). Each line: a key, then float32 values written exactly (as Python floats).
 """
+import sys
 from pathlib import Path
 
-import torch
-import torch.nn as nn
+try:
+    import torch
+    import torch.nn as nn
+except ImportError as e:
+    sys.exit(f"make_fixtures.py needs the full PyTorch ({e}); install it with `MNIST_LAB_TORCH=full scripts/setup`")
 
 
 def mlp(neurons):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the "Rust (tch)" kernelspec (kernel.json) for scripts/setup.
 
-    write_kernelspec.py KERNEL_JSON MNIST_LAB_HOME LD_LIBRARY_PATH VENV CARGO_DIR POOL POOL_SIZE
+    write_kernelspec.py KERNEL_JSON MNIST_LAB_HOME LD_LIBRARY_PATH LIBTORCH VENV CARGO_DIR POOL POOL_SIZE
 
 Every path arrives as an argument and is written by json, so any character a path may hold
 (quotes, backslashes, spaces) survives.
@@ -11,12 +11,12 @@ import os
 import sys
 
 
-def spec(home, ld_path, venv, cargo_dir, pool, pool_size):
+def spec(home, ld_path, libtorch, venv, cargo_dir, pool, pool_size):
     """The kernelspec: kernel-launch with the environment the kernel needs."""
     env = {
         "MNIST_LAB_HOME": home,
         "LD_LIBRARY_PATH": ld_path,
-        "LIBTORCH_USE_PYTORCH": "1",
+        "LIBTORCH": libtorch,
         "VIRTUAL_ENV": venv,
         "PATH": os.pathsep.join(
             [os.path.join(venv, "bin"), cargo_dir, "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]

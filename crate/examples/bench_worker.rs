@@ -3,12 +3,15 @@
 //!
 //! Usage: `bench_worker DATA NEURONS DEVICE THREADS` (e.g. `mnist 784,1000,1000,10 cpu 2`).
 //! It prints `ready`, then answers every `epoch` line on stdin with
-//! `epoch TRAIN_S EVAL_S LOSS_L LOSS_T RATE_L RATE_T` and, on `quit`,
-//! `peak RSS_BYTES GPU_BYTES` (GPU_BYTES: the most device memory seen in use, 0 on the CPU).
+//! `epoch TRAIN_S EVAL_S LOSS_L LOSS_T RATE_L RATE_T`, every `matmul` line with
+//! `matmul GFLOPS` (the best of several float32 products of two N × N matrices on the same
+//! device and threads: the machine's practical peak) and, on `quit`, `peak RSS_BYTES GPU_BYTES`
+//! (GPU_BYTES: the most device memory seen in use, 0 on the CPU).
 
 use mnist_lab::*;
 use std::io::{BufRead, Write};
 use std::time::Instant;
+use tch::Tensor;
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,6 +79,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                     (t2 - t1).as_secs_f64()
                 )?;
             }
+            "matmul" => writeln!(out, "matmul {}", matmul_peak_gflops(device)?)?,
             "quit" => {
                 writeln!(out, "peak {} {gpu_peak}", peak_rss_bytes())?;
                 break;
@@ -85,6 +89,32 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         out.flush()?;
     }
     Ok(())
+}
+
+/// GFLOP/s of the best of several float32 products of two N × N matrices (N = 2048, 8 tries
+/// on the CPU; 4096, 10 tries on a GPU), synchronising the GPU around each.
+fn matmul_peak_gflops(device: Device) -> Result<f64, Box<dyn std::error::Error>> {
+    let (n, reps) = if device == Device::Cpu {
+        (2048, 8)
+    } else {
+        (4096, 10)
+    };
+    let opts = (tch::Kind::Float, device.into());
+    let (a, b) = (Tensor::f_rand([n, n], opts)?, Tensor::f_rand([n, n], opts)?);
+    let sync = || {
+        if let Device::Cuda(i) = device {
+            tch::Cuda::synchronize(i as i64);
+        }
+    };
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        sync();
+        let t = Instant::now();
+        let _ = a.f_matmul(&b)?;
+        sync();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(2.0 * (n as f64).powi(3) / best / 1e9)
 }
 
 /// The process's peak resident set size (`VmHWM` in /proc/self/status).

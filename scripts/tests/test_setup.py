@@ -36,30 +36,61 @@ def test_a_ready_machine_is_checked_in_seconds_and_quiet_says_nothing():
     assert out == "", out
 
 
-def test_pip_reporting_only_satisfied_requirements_is_no_failure():
-    # The venv's stamp says the requirements changed; pip then finds every one installed and
-    # prints only "Requirement already satisfied" lines, which setup filters out entirely.
-    stamp = VENV / ".requirements.sha256"
-    good = stamp.read_text()
-    stamp.write_text("changed\n")
-    try:
-        out, _ = setup(timeout=600)
-    finally:
-        if stamp.read_text() != good:
-            stamp.write_text(good)
-    assert "installing scripts/requirements.txt" in out and "ready" in out, out
+def locked_pins(lock):
+    """name==version of every lock entry that applies to this Python and platform."""
+    from packaging.markers import Marker
+
+    pins = set()
+    for line in lock.read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            spec, _, marker = line.rstrip(" \\").partition(";")
+            if not marker.strip() or Marker(marker.strip()).evaluate():
+                name, version = spec.strip().split("==")
+                pins.add(f"{name.replace('_', '-').lower()}=={version}")
+    return pins
+
+
+def test_the_venv_is_exactly_its_lock_and_setup_puts_back_what_drifted():
+    # This machine's variant: the CPU-only torch unless an NVIDIA driver is loaded (or chosen).
+    variant = os.environ.get("MNIST_LAB_TORCH") or ("full" if Path("/proc/driver/nvidia/version").exists() else "cpu")
+    lock = REPO / "scripts" / f"requirements-{variant}.lock"
+    uv = [str(VENV / "bin" / "uv"), "pip"]
+    python = ["--python", str(VENV / "bin" / "python")]
+
+    def installed():
+        freeze = subprocess.run([*uv, "freeze", *python], capture_output=True, text=True, check=True).stdout
+        # (pip and setuptools are the venv's own, from `python -m venv`.)
+        return {line.replace("_", "-").lower() for line in freeze.split()
+                if not line.startswith(("pip==", "setuptools=="))}
+
+    assert installed() == locked_pins(lock), installed() ^ locked_pins(lock)
+    # A package removed by hand (or by an older setup) comes back, in seconds.
+    subprocess.run([*uv, "uninstall", *python, "iniconfig"], capture_output=True, check=True)
+    assert "iniconfig==2.3.1" not in installed()
+    out, secs = setup(timeout=600)
+    assert f"installing scripts/requirements-{variant}.lock with uv" in out and "ready" in out, out
+    assert secs < 60, (secs, out)
+    assert installed() == locked_pins(lock)
+    out, _ = setup()
+    assert f"up to date ({variant} torch)" in out, out
+    if variant == "cpu":
+        # tch's libraries are all there; Python's torch is not usable, on purpose.
+        site = next((VENV / "lib").glob("python3*/site-packages"))
+        assert {"libtorch_cpu.so", "libc10.so"} <= {p.name for p in (site / "torch" / "lib").iterdir()}
+        assert not (site / "triton").exists() and not (site / "nvidia" / "cudnn").exists()
 
 
 def test_the_kernelspec_survives_any_characters_in_its_paths(tmp_path):
     odd = str(tmp_path / 'a "quoted" \\ back\\slash and $dollar')
     out = tmp_path / "kernel.json"
     subprocess.run([sys.executable, str(REPO / "scripts" / "write_kernelspec.py"), str(out), odd, odd + "/lib",
-                    odd + "/venv", "/usr/bin", odd + "/pool", "2"], check=True)
+                    odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2"], check=True)
     spec = json.loads(out.read_text())
     assert spec["argv"] == [odd + "/kernel-launch", "{connection_file}"]
     assert spec["env"]["EVCXR_POOL"] == odd + "/pool" and spec["env"]["MNIST_LAB_POOL_SIZE"] == "2"
     assert spec["env"]["PATH"].startswith(odd + "/venv/bin:")
-    assert spec == json.loads(json.dumps(write_kernelspec.spec(odd, odd + "/lib", odd + "/venv", "/usr/bin", odd + "/pool", "2")))
+    assert spec["env"]["LIBTORCH"] == odd + "/torch"
+    assert spec == json.loads(json.dumps(write_kernelspec.spec(odd, odd + "/lib", odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2")))
 
 
 def test_setup_stops_what_an_interrupted_setup_left_holding_the_template():
