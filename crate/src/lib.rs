@@ -71,4 +71,7 @@ pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series};
 pub use predictions::{predict, ConfusionMatrix, Predictions};
 pub use summary::{summary, Summary};
+/// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a
+/// notebook needs no `:dep` of its own for it and always gets the same version.
+pub use tch;
 pub use training::{evaluate, fit, seed, stop_requested, train, Run, STOP_FILE};

@@ -12,17 +12,19 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
+use tch::Tensor;
 
 /// Side of an MNIST image in pixels.
 const SIDE: usize = 28;
 
-/// A grid of 28 × 28 pictures with captions: weight maps (blue negative, white 0, red positive,
-/// one colour scale for all, shown by a colour bar) or digits (white 0 to black 1).
+/// A grid of square pictures with captions: weight maps (blue negative, white 0, red positive,
+/// one colour scale for all, shown by a colour bar) or digits (white 0 to black 1). Each
+/// picture fills a cell of 84 × 84 screen pixels, whatever its size (28 × 28 for a digit).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageGrid {
     /// Shown above the grid.
     pub title: String,
-    /// The pictures, 784 values each, row by row.
+    /// The pictures, row by row; each has n × n values (784 for a digit).
     pub images: Vec<Vec<f32>>,
     /// One caption per picture.
     pub captions: Vec<String>,
@@ -34,12 +36,14 @@ pub struct ImageGrid {
 }
 
 impl ImageGrid {
-    /// Pixel size of the whole picture.
+    /// Pixel size of the whole picture: the cells, and room for the title (about 9 pixels a
+    /// character at its size).
     fn size(&self) -> (u32, u32) {
         let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
         let bar = if self.limit.is_some() { 90 } else { 0 };
+        let title = 9 * self.title.chars().count() as u32 + 20;
         (
-            self.cols as u32 * CELL.0 + bar + 20,
+            (self.cols as u32 * CELL.0 + bar + 20).max(title),
             rows as u32 * CELL.1 + 50,
         )
     }
@@ -89,9 +93,10 @@ impl ImageGrid {
                 (x0, y0),
                 ("sans-serif", 12).into_font(),
             ))?;
-            let (px, top) = (PIXEL as i32, y0 + 16);
+            let side = ((img.len() as f64).sqrt() as usize).max(1);
+            let (px, top) = ((PIXEL * SIDE as u32 / side as u32).max(1) as i32, y0 + 16);
             for (i, &v) in img.iter().enumerate() {
-                let (r, c) = ((i / SIDE) as i32, (i % SIDE) as i32);
+                let (r, c) = ((i / side) as i32, (i % side) as i32);
                 let color = self.color(v);
                 root.draw(&Rectangle::new(
                     [
@@ -135,6 +140,58 @@ impl ImageGrid {
                 RGBColor(g, g, g)
             }
         }
+    }
+}
+
+impl ImageGrid {
+    /// Grey pictures side by side (white for the smallest value of each, black for its largest),
+    /// each from a square `[n, n]` tensor (leading dimensions of size 1 are ignored): e.g. a
+    /// digit, the same digit after a 3 × 3 convolution, and after max pooling. Each is drawn
+    /// in the same room, so a smaller picture shows with bigger pixels.
+    ///
+    /// ```no_run
+    /// # use mnist_lab::*;
+    /// # let (ds_l, _) = minimnist(Device::Cpu)?;
+    /// let digit = ds_l.images().get(0).view([28, 28]);
+    /// ImageGrid::side_by_side("one digit", &[("28 × 28", &digit)])?.show();
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn side_by_side(title: &str, pictures: &[(&str, &Tensor)]) -> Result<ImageGrid> {
+        let mut images = Vec::new();
+        for (caption, t) in pictures {
+            let shape: Vec<i64> = t.size().into_iter().skip_while(|&d| d == 1).collect();
+            let square = match shape[..] {
+                [h, w] if h == w && h > 0 => true,
+                [] => t.numel() == 1,
+                _ => false,
+            };
+            if !square {
+                return Err(Error::InvalidArgument(format!(
+                    "picture '{caption}' has shape {:?}; give a square [n, n] tensor, e.g. \
+                     `image.view([28, 28])`",
+                    t.size()
+                )));
+            }
+            let values = Vec::<f32>::try_from(
+                t.f_to_device(tch::Device::Cpu)?
+                    .f_to_kind(tch::Kind::Float)?
+                    .f_flatten(0, -1)?,
+            )?;
+            let (lo, hi) = values
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let range = if hi > lo { hi - lo } else { 1.0 };
+            images.push(values.iter().map(|v| (v - lo) / range).collect());
+        }
+        Ok(ImageGrid {
+            title: title.to_string(),
+            captions: pictures.iter().map(|(c, _)| c.to_string()).collect(),
+            cols: pictures.len().max(1),
+            images,
+            limit: None,
+        })
     }
 }
 

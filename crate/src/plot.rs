@@ -46,6 +46,16 @@ impl Series {
     }
 }
 
+impl Series {
+    /// The curve of `f` over the points `xs`, e.g. `Series::from_fn("ReLU", &xs, |x| x.max(0.0))`.
+    pub fn from_fn(label: &str, xs: &[f64], f: impl Fn(f64) -> f64) -> Series {
+        Series {
+            label: label.to_string(),
+            points: xs.iter().map(|&x| (x, f(x))).collect(),
+        }
+    }
+}
+
 /// One set of axes: a title, the y-range, an optional grey reference line and the curves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {

@@ -369,3 +369,33 @@ def test_optimizers_notebook_overlays_runs_and_batch_sizes():
     # Same seed, network, optimizer and batch size: the two runs must agree exactly.
     assert adam == batch100, (adam, batch100)
     assert len(re.findall(r"^batch\s+\d+: \d+\.\d{3} s/epoch", out, re.M)) == 3
+
+
+def test_building_blocks_notebook_shows_the_numbers_by_hand_and_the_pictures():
+    import struct
+
+    nb = run("building_blocks.ipynb")
+    assert_clean("building_blocks.ipynb")
+    out = text(nb)
+    assert "relu(-2) = 0  relu(3) = 3" in out and "sigmoid(0) = 0.5" in out, out
+    # Softmax: probabilities that add up to 1, equal to libtorch's.
+    probs = [float(v) for v in re.search(r"-> probabilities \[([^\]]+)\], sum 1.0000", out).group(1).split(", ")]
+    assert abs(sum(probs) - 1) < 1e-3 and probs == sorted(probs), probs
+    assert float(re.search(r"largest difference: (\S+)", out).group(1)) < 1e-12
+    # The classic example: right answer (2) against wrong answer (5).
+    assert "sum of squared errors: right (2) 0.0975   wrong (5) 0.5975" in out, out
+    assert "cross-entropy:         right (2) 0.5108   wrong (5) 2.3026" in out, out
+    # Shapes at each step.
+    assert re.search(r"label \d; as a row \[784\], as a matrix \[28, 28\]", out), out
+    assert "back to a row: [1, 784], same numbers: true" in out and "a batch of six images: [6, 784]" in out
+    for step, shape in (("image", "[1, 1, 28, 28]"), ("filter", "[1, 1, 3, 3]"), ("conv", "[1, 1, 26, 26]"), ("pooled", "[1, 1, 13, 13]")):
+        assert re.search(rf"^{step} +{re.escape(shape)}$", out, re.M), (step, out)
+    # The digit as a table: 14 printed rows of 28 characters with ink in them.
+    table = re.findall(r"^[.0-9]{28}$", out, re.M)
+    assert len(table) == 14 and sum(c != "." for row in table for c in row) > 20, table
+    # Two figures (activations, -log(y)) and one PNG of three pictures side by side.
+    figs = svgs(nb)
+    assert len(figs) == 2 and "sigmoid and tanh" in figs[0] and "-log(y)" in figs[1], len(figs)
+    (png,) = [base64.b64decode(p) for p in outputs(nb, "image/png")]
+    width, height = struct.unpack(">II", png[16:24])
+    assert png.startswith(b"\x89PNG") and width >= 3 * 100 + 20 and height == 106 + 50, (width, height)
