@@ -36,33 +36,19 @@ pub struct ImageGrid {
 }
 
 impl ImageGrid {
-    /// Pixel size of the whole picture: the cells, and room for the title (about 9 pixels a
-    /// character at its size).
-    fn size(&self) -> (u32, u32) {
-        let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
-        let bar = if self.limit.is_some() { 90 } else { 0 };
-        let title = 9 * self.title.chars().count() as u32 + 20;
-        (
-            (self.cols as u32 * CELL.0 + bar + 20).max(title),
-            rows as u32 * CELL.1 + 50,
-        )
-    }
-
     /// Writes the grid as PNG to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let root = BitMapBackend::new(path, self.size()).into_drawing_area();
-        self.draw(&root).map_err(|e| write_error(path, e))
+        save_png(self, path.as_ref())
     }
 
     /// The grid as PNG bytes.
     pub fn to_png(&self) -> Result<Vec<u8>> {
-        with_temp_file("png", |path| self.save(path))
+        png_bytes(self)
     }
 
     /// Shows the grid in the notebook now, as PNG.
     pub fn show(&self) {
-        show_drawn(self.to_png().map(Content::Png));
+        show_drawn(png_bytes(self).map(Content::Png));
     }
 
     /// What evcxr calls for a grid that is a cell's last expression: [`ImageGrid::show`].
@@ -70,6 +56,7 @@ impl ImageGrid {
         self.show();
     }
 
+    /// Draws the grid on `root`, a drawing area of [`Bitmap::size`].
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -384,19 +371,17 @@ pub struct ConfusionFigure {
 impl ConfusionFigure {
     /// Writes the heat map as PNG to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let root = BitMapBackend::new(path, (560, 560)).into_drawing_area();
-        self.draw(&root).map_err(|e| write_error(path, e))
+        save_png(self, path.as_ref())
     }
 
     /// The heat map as PNG bytes.
     pub fn to_png(&self) -> Result<Vec<u8>> {
-        with_temp_file("png", |path| self.save(path))
+        png_bytes(self)
     }
 
     /// Shows the heat map in the notebook now, as PNG.
     pub fn show(&self) {
-        show_drawn(self.to_png().map(Content::Png));
+        show_drawn(png_bytes(self).map(Content::Png));
     }
 
     /// What evcxr calls for a heat map that is a cell's last expression: [`ConfusionFigure::show`].
@@ -464,4 +449,50 @@ impl ConfusionFigure {
         }
         root.present()
     }
+}
+
+/// The pictures of this module, drawn through plotters' bitmap backend.
+trait Bitmap {
+    /// Pixel size of the whole picture.
+    fn size(&self) -> (u32, u32);
+    /// Draws the picture on `root`, of [`Bitmap::size`].
+    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String>;
+}
+
+impl Bitmap for ImageGrid {
+    /// The cells, and room for the title (about 9 pixels a character at its size).
+    fn size(&self) -> (u32, u32) {
+        let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
+        let bar = if self.limit.is_some() { 90 } else { 0 };
+        let title = 9 * self.title.chars().count() as u32 + 20;
+        (
+            (self.cols as u32 * CELL.0 + bar + 20).max(title),
+            rows as u32 * CELL.1 + 50,
+        )
+    }
+
+    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
+        self.draw(root).map_err(|e| e.to_string())
+    }
+}
+
+impl Bitmap for ConfusionFigure {
+    fn size(&self) -> (u32, u32) {
+        (560, 560)
+    }
+
+    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
+        self.draw(root).map_err(|e| e.to_string())
+    }
+}
+
+/// Writes `picture` as PNG to `path`.
+fn save_png(picture: &impl Bitmap, path: &Path) -> Result<()> {
+    let root = BitMapBackend::new(path, picture.size()).into_drawing_area();
+    picture.draw_on(&root).map_err(|e| write_error(path, e))
+}
+
+/// `picture` as PNG bytes.
+fn png_bytes(picture: &impl Bitmap) -> Result<Vec<u8>> {
+    with_temp_file("png", |path| save_png(picture, path))
 }

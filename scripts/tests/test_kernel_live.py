@@ -118,7 +118,10 @@ def test_the_first_cell_says_it_compiles_and_the_notice_goes(kernel):
 def test_epoch_lines_and_figures_arrive_while_the_cell_runs(kernel):
     _, kc = kernel
     others = []
-    lines, total = execute(kc, LOOP.replace("NEPOCH", "8"), others=others)
+    # A wider network than LOOP's, so that every epoch trains for well over the 0.3 s after
+    # which the progress bar appears, also on a fast CPU (about 1.5 s per epoch on 2 cores).
+    wide = LOOP.replace("NEPOCH", "8").replace("[784, 1000, 1000, 10]", "[784, 2500, 2500, 10]")
+    lines, total = execute(kc, wide, others=others)
     epochs = [(t, line) for t, line in lines if re.match(r"^\d+   \d", line)]
     assert len(epochs) == 8, lines
     # Each row reaches the client when its epoch ends, long before the cell does.
@@ -142,7 +145,7 @@ def test_epoch_lines_and_figures_arrive_while_the_cell_runs(kernel):
     # The final figure comes after the table and before the last line; the area is emptied first.
     final = [(c, t, n) for c, t, n in shown if "image/svg+xml" in c["data"]]
     assert len(final) == 1 and final[0][2] == len(lines) - 1, (final, lines[-2:])
-    assert "loss (network = [784, 1000, 1000, 10])" in final[0][0]["data"]["image/svg+xml"]
+    assert "loss (network = [784, 2500, 2500, 10])" in final[0][0]["data"]["image/svg+xml"]
     assert updates[-1][0]["data"] == {"text/plain": ""}, updates[-1]
     assert not any("EVCXR_" in line for _, line in lines), lines
 
