@@ -8,6 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// Series with more points than this are drawn without a dot at each point.
+const MAX_DOTS: usize = 60;
+
 /// matplotlib's default colour cycle, so the curves look as in the course (train blue, test orange).
 const PALETTE: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
@@ -229,14 +232,21 @@ impl Figure {
                 (lo.min(x), hi.max(x))
             });
             let (x0, x1) = if x0.is_finite() { (x0, x1) } else { (0.0, 1.0) };
-            let pad = ((x1 - x0) * 0.05).max(0.5);
-            let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
             // Whole numbers on the x axis (epochs) get whole-number ticks: at most one per unit.
             let whole_x = panel
                 .series
                 .iter()
                 .flat_map(|s| &s.points)
                 .all(|p| p.0.fract() == 0.0);
+            // 5% of room on each side; half an epoch at least, so that the first and last dots
+            // stay clear of the axes.
+            let pad = (x1 - x0) * 0.05;
+            let pad = if whole_x || pad == 0.0 {
+                pad.max(0.5)
+            } else {
+                pad
+            };
+            let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
             let x_ticks = if whole_x {
                 ((x1 - x0) as usize + 1).min(10)
             } else {
@@ -285,9 +295,15 @@ impl Figure {
                     .legend(move |(x, y)| {
                         PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                     });
+                // A dot marks each measurement (an epoch); a dense curve (a function drawn
+                // through many points) is a line alone.
+                let dots = if s.points.len() <= MAX_DOTS {
+                    &s.points[..]
+                } else {
+                    &[]
+                };
                 chart.draw_series(
-                    s.points
-                        .iter()
+                    dots.iter()
                         .filter(|p| (y0..=y1).contains(&p.1))
                         .map(|&p| Circle::new(p, 3, color.filled())),
                 )?;
