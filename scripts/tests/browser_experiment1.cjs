@@ -59,10 +59,20 @@ const fs = require("fs");
     await cell.locator(".cm-content").press("Shift+Enter");
     const live = cell.locator(".jp-OutputArea .jp-RenderedHTMLCommon svg").first();
     await live.waitFor({ timeout: 120000 });
+    // The figure is redrawn (a new element) at every update, several times a second: take the
+    // page's pixels where it is rather than the element, which may be replaced mid-shot.
+    const shoot = async (path) => {
+      for (let tries = 0; ; tries++) {
+        const box = await live.boundingBox().catch(() => null);
+        if (box) return page.screenshot({ path, clip: box });
+        if (tries > 20) throw new Error("the live figure did not stay on the page");
+        await page.waitForTimeout(100);
+      }
+    };
     await page.waitForTimeout(1000);
-    const shotA = await live.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-live-1.png") });
+    const shotA = await shoot(process.env.SHOT.replace(/\.png$/, "-live-1.png"));
     await page.waitForTimeout(2000);
-    const shotB = await live.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-live-2.png") });
+    const shotB = await shoot(process.env.SHOT.replace(/\.png$/, "-live-2.png"));
     report.live_figure_changed = !shotA.equals(shotB);
     report.progress_seen = await cell.locator(".jp-OutputArea progress").count();
     // Kernel > Interrupt Kernel, from the menu.

@@ -38,7 +38,10 @@ def lab(notebooks, log_path, *args, timeout=180):
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
     env["MNIST_LAB_NOTEBOOKS"] = str(notebooks)
     proc = subprocess.Popen(
-        [REPO / "scripts" / "lab", f"--port={free_port()}", *args],
+        # A workspace folder of its own: JupyterLab restores no tabs left open by another
+        # session (a tab of a notebook that is not there kept the page from loading its own).
+        [REPO / "scripts" / "lab", f"--port={free_port()}",
+         f"--LabApp.workspaces_dir={Path(log_path).parent / 'workspaces'}", *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     server = Lab(proc, log_path)
