@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes the "Rust (tch)" kernelspec (kernel.json) for scripts/setup.
 
-    write_kernelspec.py KERNEL_JSON MNIST_LAB_HOME LD_LIBRARY_PATH LIBTORCH VENV CARGO_DIR POOL POOL_SIZE
+    write_kernelspec.py KERNEL_JSON MNIST_LAB_HOME LD_LIBRARY_PATH LIBTORCH VENV CARGO_DIR POOL POOL_SIZE MODE
+
+MODE is "user" (the install of one user) or "system" (scripts/setup --system: every user's
+kernel builds in a folder of its own user's cache, made from the shared template, with the
+shared toolchain and crates; nothing of the admin's own environment is passed on).
 
 Every path arrives as an argument and is written by json, so any character a path may hold
 (quotes, backslashes, spaces) survives.
@@ -11,7 +15,7 @@ import os
 import sys
 
 
-def spec(home, ld_path, libtorch, venv, cargo_dir, pool, pool_size):
+def spec(home, ld_path, libtorch, venv, cargo_dir, pool, pool_size, mode):
     """The kernelspec: kernel-launch with the environment the kernel needs."""
     env = {
         "MNIST_LAB_HOME": home,
@@ -28,9 +32,12 @@ def spec(home, ld_path, libtorch, venv, cargo_dir, pool, pool_size):
         # at once; the crate shows figures that way only when this says so (mnist_lab::display).
         "EVCXR_JUPYTER_MESSAGES": "1",
     }
-    for var in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN"):
-        if os.environ.get(var):
-            env[var] = os.environ[var]
+    if mode == "system":
+        env["MNIST_LAB_SYSTEM"] = "1"
+    else:
+        for var in ("RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN"):
+            if os.environ.get(var):
+                env[var] = os.environ[var]
     return {
         "argv": [os.path.join(home, "kernel-launch"), "{connection_file}"],
         "display_name": "Rust (tch)",
@@ -42,6 +49,8 @@ def spec(home, ld_path, libtorch, venv, cargo_dir, pool, pool_size):
 
 def main():
     out, *values = sys.argv[1:]
+    if len(values) != 8 or values[-1] not in ("user", "system"):
+        sys.exit(__doc__)
     with open(out, "w") as f:
         json.dump(spec(*values), f, indent=1)
 

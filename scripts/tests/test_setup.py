@@ -84,13 +84,14 @@ def test_the_kernelspec_survives_any_characters_in_its_paths(tmp_path):
     odd = str(tmp_path / 'a "quoted" \\ back\\slash and $dollar')
     out = tmp_path / "kernel.json"
     subprocess.run([sys.executable, str(REPO / "scripts" / "write_kernelspec.py"), str(out), odd, odd + "/lib",
-                    odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2"], check=True)
+                    odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2", "user"], check=True)
     spec = json.loads(out.read_text())
     assert spec["argv"] == [odd + "/kernel-launch", "{connection_file}"]
     assert spec["env"]["EVCXR_POOL"] == odd + "/pool" and spec["env"]["MNIST_LAB_POOL_SIZE"] == "2"
     assert spec["env"]["PATH"].startswith(odd + "/venv/bin:")
     assert spec["env"]["LIBTORCH"] == odd + "/torch"
-    assert spec == json.loads(json.dumps(write_kernelspec.spec(odd, odd + "/lib", odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2")))
+    assert spec == json.loads(json.dumps(write_kernelspec.spec(odd, odd + "/lib", odd + "/torch", odd + "/venv", "/usr/bin", odd + "/pool", "2", "user")))
+    assert "MNIST_LAB_SYSTEM" not in spec["env"]
 
 
 def test_setup_stops_what_an_interrupted_setup_left_holding_the_template():

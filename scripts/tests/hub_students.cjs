@@ -1,0 +1,106 @@
+// Three students at once on JupyterHub, each in a browser of their own (headless Chromium,
+// Playwright): log in, open the course's Experiment 1 from ~/mnist-lab/notebooks, replace the
+// experiment cell's text (their own network), run all cells and wait for the table, the figure
+// and the model summary. Prints one JSON line: a report per student. Called by test_hub.py,
+// which makes the users, starts the hub and stops it.
+// Environment: PLAYWRIGHT_CORE (module path), HUB_URL, STUDENTS_FILE (JSON list of
+// {name, password, cell_file}), CELL_ANCHOR (a line of the cell to edit), SHOT_DIR.
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const fs = require("fs");
+const path = require("path");
+
+async function student({ name, password, cell_file }) {
+  const report = { name };
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    page.setDefaultTimeout(180000);
+    // The first text a kernel sends (the first cell's output), seen on the kernel's websocket:
+    // JupyterLab renders only the cells in view, so the page may not hold that cell by then.
+    let firstOutput = null;
+    page.on("websocket", (ws) => {
+      if (!ws.url().includes("/channels")) return;
+      ws.on("framereceived", ({ payload }) => {
+        const text = typeof payload === "string" ? payload : payload.toString("latin1");
+        if (firstOutput === null && /"msg_type":\s*"stream"/.test(text)) firstOutput = Date.now();
+        if (/"msg_type":\s*"kernel_info_reply"/.test(text)) kernelReady = true;
+      });
+      ws.on("framesent", ({ payload }) => {
+        const text = typeof payload === "string" ? payload : payload.toString("latin1");
+        if (/"msg_type":\s*"execute_request"/.test(text)) executeRequests += 1;
+      });
+    });
+    let executeRequests = 0;
+    let kernelReady = false;
+    await page.goto(`${process.env.HUB_URL}/hub/login`);
+    await page.fill("#username_input", name);
+    await page.fill("#password_input", password);
+    const t0 = Date.now();
+    await page.click("#login_submit");
+    // The hub starts the student's server, then JupyterLab opens in ~/mnist-lab.
+    await page.locator(".jp-DirListing-item", { hasText: "notebooks" }).dblclick();
+    report.lab_seconds = (Date.now() - t0) / 1000;
+    await page.locator(".jp-DirListing-item", { hasText: "experiment1_minimnist.ipynb" }).dblclick();
+    const cell = page.locator(".jp-CodeCell").filter({ hasText: process.env.CELL_ANCHOR });
+    await cell.locator(".cm-content").waitFor();
+    await cell.locator(".cm-content").fill(fs.readFileSync(cell_file, "utf8"));
+    report.edited = await cell.locator(".cm-content").innerText();
+    // Run once the kernel has answered JupyterLab's first request (kernel_info) on the page's
+    // websocket. Run All pressed before (the status bar may already say "Idle" then) was lost
+    // in one of three pages in three runs: nothing was sent to the kernel.
+    for (let i = 0; !kernelReady && i < 360; i++) await page.waitForTimeout(500);
+    report.kernel_ready_seconds = (Date.now() - t0) / 1000;
+    const runAll = async () => {
+      await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
+      await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
+    };
+    await runAll();
+    // Whether the page sent the cells to the kernel; if not, a student clicks again.
+    await page.waitForTimeout(10000);
+    report.execute_requests_sent = executeRequests;
+    report.run_all_clicks = 1;
+    if (executeRequests === 0) {
+      await runAll();
+      report.run_all_clicks = 2;
+    }
+    await page.waitForFunction(
+      () => {
+        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map((p) => p.textContent.trim());
+        return prompts.length > 0 && prompts.every((p) => /^\[\d+\]:$/.test(p)) &&
+          document.body.innerText.includes("Total params");
+      },
+      null,
+      { timeout: 480000, polling: 1000 },
+    );
+    report.done_seconds = (Date.now() - t0) / 1000;
+    report.first_output_seconds = firstOutput && (firstOutput - t0) / 1000;
+    const out = cell.locator(".jp-OutputArea");
+    report.output_text = await out.innerText();
+    const figure = out.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedImage img").first();
+    report.figure_visible = await figure.isVisible();
+    const box = await figure.boundingBox();
+    report.figure_size = box && [Math.round(box.width), Math.round(box.height)];
+    await figure.scrollIntoViewIfNeeded();
+    await figure.screenshot({ path: path.join(process.env.SHOT_DIR, `hub-${name}-figure.png`) });
+    // Save, so that the test can read the student's copy of the notebook.
+    await page.keyboard.press("Control+s");
+    await page.waitForTimeout(2000);
+  } catch (e) {
+    report.error = String(e && e.stack || e);
+    const shot = path.join(process.env.SHOT_DIR, `hub-${name}-error.png`);
+    await page.screenshot({ path: shot }).catch(() => null);
+    report.error_shot = shot;
+  } finally {
+    await browser.close();
+  }
+  return report;
+}
+
+(async () => {
+  const students = JSON.parse(fs.readFileSync(process.env.STUDENTS_FILE, "utf8"));
+  const reports = await Promise.all(students.map(student));
+  console.log(JSON.stringify(reports));
+})();
