@@ -10,8 +10,9 @@
 //! network), [`loss`] (cross-entropy), [`optim`] (Adam, SGD), [`training`] (`train`,
 //! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
 //! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
-//! confusion matrix) and [`pictures`] (weights and digits as pictures); [`display`] is how
-//! all of it reaches the notebook.
+//! confusion matrix), [`pictures`] (weights and digits as pictures) and [`gradcheck`]
+//! (gradients by finite differences, to check backpropagation); [`display`] is how all of it
+//! reaches the notebook.
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -41,6 +42,7 @@ pub mod device;
 pub mod display;
 mod draw;
 pub mod error;
+pub mod gradcheck;
 pub mod history;
 mod interrupt;
 pub mod loss;

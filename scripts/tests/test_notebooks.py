@@ -399,3 +399,26 @@ def test_building_blocks_notebook_shows_the_numbers_by_hand_and_the_pictures():
     (png,) = [base64.b64decode(p) for p in outputs(nb, "image/png")]
     width, height = struct.unpack(">II", png[16:24])
     assert png.startswith(b"\x89PNG") and width >= 3 * 100 + 20 and height == 106 + 50, (width, height)
+
+
+def test_numerical_gradient_notebook_agrees_with_backpropagation_and_trains():
+    nb = run("numerical_gradient.ipynb")
+    assert_clean("numerical_gradient.ipynb")
+    out = text(nb)
+    assert "in all: 39760 parameters" in out, out
+    # Both gradients of each parameter agree to about 1e-7 (the notebook says why).
+    diffs = dict(re.findall(r"^ +(W1|b1|W2|b2) +\d+  (\S+)$", out, re.M))
+    assert set(diffs) == {"W1", "b1", "W2", "b2"} and all(float(d) < 1e-6 for d in diffs.values()), diffs
+    times = re.search(r"one backward pass: (\S+) ms   one numerical gradient: (\S+) s   \((\d+) times longer\)", out)
+    assert times and int(times.group(3)) > 1000, out
+    # With replacement about 1 - 1/e of the images are seen per epoch; without, each once.
+    seen = [float(p) for p in re.findall(r"with replacement, epoch \d: \d+ of 5000 \((\S+) %\)", out)]
+    assert len(seen) == 3 and all(60 < p < 66 for p in seen), seen
+    assert "without replacement: 5000 of 5000 seen, each exactly 1 time(s)" in out, out
+    # SGD lowers the loss and reaches a sane accuracy in 10 epochs.
+    first, last = map(float, re.search(r"loss of the first batch (\S+), of the last (\S+)", out).groups())
+    assert first > 2.0 and last < 0.8 * first, (first, last)
+    rows = re.findall(r"^ +(\d+)  (0\.\d{4})  (0\.\d{4})$", out, re.M)
+    assert [int(r[0]) for r in rows] == list(range(1, 11)) and float(rows[-1][2]) > 0.8, rows
+    figs = svgs(nb)
+    assert len(figs) == 1 and "loss of each mini-batch" in figs[0] and "accuracy after each epoch" in figs[0]

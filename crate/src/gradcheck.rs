@@ -1,0 +1,114 @@
+//! Gradients by finite differences, to check backpropagation by: the lesson's "numerical
+//! gradient".
+//!
+//! Each parameter in turn is moved by `+eps` and by `-eps` and the loss computed both times;
+//! the slope between the two points, `(L(p + eps) - L(p - eps)) / (2 eps)`, is that
+//! parameter's partial derivative up to an error of order `eps²` (the central difference).
+//! That is two evaluations of the loss per parameter, against one backward pass for all of
+//! them: the reason networks are trained with backpropagation.
+
+use crate::error::{Error, Result};
+use tch::{Kind, Tensor};
+
+/// The gradient of `loss` with respect to each tensor of `params`, by central differences with
+/// step `eps`: a tensor of the same shape per parameter.
+///
+/// `loss` must compute the loss from the current values of `params` (it is called twice per
+/// parameter element, with that element moved); the parameters are put back as they were.
+/// Use float64 parameters: in float32 the difference of two nearby losses loses most of its
+/// digits (see [`relative_difference`]).
+///
+/// ```
+/// # use mnist_lab::gradcheck::numerical_gradient;
+/// # use mnist_lab::tch::{Kind, Tensor};
+/// // d/dw of sum(w²) is 2w.
+/// let w = Tensor::from_slice(&[1.0f64, -2.0, 3.0]);
+/// let grad = numerical_gradient(|| Ok((&w * &w).sum(Kind::Double).double_value(&[])), &[&w], 1e-6)?;
+/// assert!((grad[0].double_value(&[1]) + 4.0).abs() < 1e-6);
+/// # Ok::<(), mnist_lab::Error>(())
+/// ```
+pub fn numerical_gradient(
+    loss: impl Fn() -> Result<f64>,
+    params: &[&Tensor],
+    eps: f64,
+) -> Result<Vec<Tensor>> {
+    if !(eps.is_finite() && eps > 0.0) {
+        return Err(Error::InvalidArgument(format!(
+            "the step eps must be a small positive number, such as 1e-6, not {eps}"
+        )));
+    }
+    let _no_grad = tch::no_grad_guard();
+    let mut grads = Vec::with_capacity(params.len());
+    for param in params {
+        let flat = param.f_view([-1])?;
+        let n = flat.size()[0];
+        let mut slopes = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            // A view of the one element: filling it changes the parameter itself.
+            let mut element = flat.f_get(i)?;
+            let original = element.double_value(&[]);
+            let mut set = |value: f64| element.f_fill_(value).map(drop);
+            set(original + eps)?;
+            let up = loss();
+            set(original - eps)?;
+            let down = loss();
+            set(original)?;
+            slopes.push((up? - down?) / (2.0 * eps));
+        }
+        grads.push(
+            Tensor::f_from_slice(&slopes)?
+                .f_to_kind(param.kind())?
+                .f_to_device(param.device())?
+                .f_view(param.size().as_slice())?,
+        );
+    }
+    Ok(grads)
+}
+
+/// How far two gradients of one parameter tensor are apart, relative to their size: the
+/// largest difference of an element, divided by the largest magnitude of an element of either.
+/// 0 when they agree exactly.
+///
+/// With central differences in float64 and `eps = 1e-6`, a correct backpropagation gives about
+/// 1e-9 or less: the formula's error is of order `eps²` times the third derivative, and
+/// rounding adds about 1e-16 × |loss| / eps. A mistake in the gradient (a wrong sign, a missing
+/// term) gives a difference of order 1.
+pub fn relative_difference(a: &Tensor, b: &Tensor) -> Result<f64> {
+    let a = a.f_to_kind(Kind::Double)?;
+    let b = b.f_to_kind(Kind::Double)?;
+    let diff = a.f_sub(&b)?.f_abs()?.f_max()?.double_value(&[]);
+    let scale = a
+        .f_abs()?
+        .f_max()?
+        .double_value(&[])
+        .max(b.f_abs()?.f_max()?.double_value(&[]));
+    Ok(if scale == 0.0 { diff } else { diff / scale })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_numerical_gradient_of_a_known_function_and_its_bad_step() {
+        // d/dw of sum(sin(w) * x) is cos(w) * x.
+        let w = Tensor::from_slice(&[0.3f64, -1.2, 2.0, 0.0]).view([2, 2]);
+        let x = Tensor::from_slice(&[1.0f64, 2.0, -3.0, 0.5]).view([2, 2]);
+        let loss = || Ok((w.sin() * &x).sum(Kind::Double).double_value(&[]));
+        let grad = numerical_gradient(loss, &[&w], 1e-6).unwrap();
+        let exact = w.cos() * &x;
+        assert_eq!(grad[0].size(), vec![2, 2]);
+        assert!(relative_difference(&grad[0], &exact).unwrap() < 1e-9);
+        // The parameter is back as it was.
+        assert_eq!(
+            Vec::<f64>::try_from(w.view([-1])).unwrap(),
+            vec![0.3, -1.2, 2.0, 0.0]
+        );
+        // A wrong gradient is far off.
+        assert!(relative_difference(&grad[0], &(-exact)).unwrap() > 1.0);
+        let err = numerical_gradient(loss, &[&w], 0.0).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("eps must be a small positive number"));
+    }
+}
