@@ -6,14 +6,11 @@
 // Environment: PLAYWRIGHT_CORE (module path), LAB_URL (the login URL scripts/lab printed), CELL_ANCHOR (a line of the cell
 // to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), CELL_LONG_FILE (its
 // text for the long run), SHOT (where to save the figure; the live pictures go beside it).
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { launch, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
 const fs = require("fs");
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launch();
   const report = {};
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -26,28 +23,13 @@ const fs = require("fs");
     await cell.locator(".cm-content").fill(fs.readFileSync(process.env.CELL_NEW_FILE, "utf8"));
     report.edited = await cell.locator(".cm-content").innerText();
 
-    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
-    await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
+    await runAll(page);
     const t0 = Date.now();
-    // Done when every code cell has a number in its prompt (none pending "[*]" or empty) and
-    // the last code cell has printed the model summary.
-    await page.waitForFunction(
-      () => {
-        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map((p) => p.textContent.trim());
-        return prompts.length > 0 && prompts.every((p) => /^\[\d+\]:$/.test(p)) &&
-          document.body.innerText.includes("Total params");
-      },
-      null,
-      { timeout: 600000, polling: 1000 },
-    );
+    await waitForExperiment1(page, 600000);
     report.run_seconds = (Date.now() - t0) / 1000;
     report.kernel_status = await page.locator(".jp-Notebook-ExecutionIndicator").first().getAttribute("data-status").catch(() => null);
-    const out = cell.locator(".jp-OutputArea");
-    report.output_text = await out.innerText();
-    const figure = out.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedImage img").first();
-    report.figure_visible = await figure.isVisible();
-    const box = await figure.boundingBox();
-    report.figure_size = box && [Math.round(box.width), Math.round(box.height)];
+    const { figure, ...shown } = await experimentOutput(cell);
+    Object.assign(report, shown);
     // Toasts (news, update checks) that would cover the figures.
     report.toasts = await page.locator(".Toastify__toast").allInnerTexts();
     await figure.scrollIntoViewIfNeeded();
@@ -89,7 +71,7 @@ const fs = require("fs");
       { timeout: 60000, polling: 100 },
     );
     report.interrupt_seconds = (Date.now() - t1) / 1000;
-    report.interrupted_text = await out.innerText();
+    report.interrupted_text = await cell.locator(".jp-OutputArea").innerText();
     await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-interrupted.png") });
     // A new cell below reads what the interrupted cell made.
     await page.keyboard.press("Escape");

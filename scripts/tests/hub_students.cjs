@@ -5,16 +5,13 @@
 // which makes the users, starts the hub and stops it.
 // Environment: PLAYWRIGHT_CORE (module path), HUB_URL, STUDENTS_FILE (JSON list of
 // {name, password, cell_file}), CELL_ANCHOR (a line of the cell to edit), SHOT_DIR.
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { launch, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
 const fs = require("fs");
 const path = require("path");
 
 async function student({ name, password, cell_file }) {
   const report = { name };
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   try {
     page.setDefaultTimeout(180000);
@@ -53,36 +50,20 @@ async function student({ name, password, cell_file }) {
     // in one of three pages in three runs: nothing was sent to the kernel.
     for (let i = 0; !kernelReady && i < 360; i++) await page.waitForTimeout(500);
     report.kernel_ready_seconds = (Date.now() - t0) / 1000;
-    const runAll = async () => {
-      await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
-      await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
-    };
-    await runAll();
+    await runAll(page);
     // Whether the page sent the cells to the kernel; if not, a student clicks again.
     await page.waitForTimeout(10000);
     report.execute_requests_sent = executeRequests;
     report.run_all_clicks = 1;
     if (executeRequests === 0) {
-      await runAll();
+      await runAll(page);
       report.run_all_clicks = 2;
     }
-    await page.waitForFunction(
-      () => {
-        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map((p) => p.textContent.trim());
-        return prompts.length > 0 && prompts.every((p) => /^\[\d+\]:$/.test(p)) &&
-          document.body.innerText.includes("Total params");
-      },
-      null,
-      { timeout: 480000, polling: 1000 },
-    );
+    await waitForExperiment1(page, 480000);
     report.done_seconds = (Date.now() - t0) / 1000;
     report.first_output_seconds = firstOutput && (firstOutput - t0) / 1000;
-    const out = cell.locator(".jp-OutputArea");
-    report.output_text = await out.innerText();
-    const figure = out.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedImage img").first();
-    report.figure_visible = await figure.isVisible();
-    const box = await figure.boundingBox();
-    report.figure_size = box && [Math.round(box.width), Math.round(box.height)];
+    const { figure, ...shown } = await experimentOutput(cell);
+    Object.assign(report, shown);
     await figure.scrollIntoViewIfNeeded();
     await figure.screenshot({ path: path.join(process.env.SHOT_DIR, `hub-${name}-figure.png`) });
     // Save, so that the test can read the student's copy of the notebook.
