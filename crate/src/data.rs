@@ -214,7 +214,7 @@ pub fn mnist_from(dir: impl AsRef<Path>, device: Device) -> Result<(Dataset, Dat
     Ok((set(&raw[0], &raw[1])?, set(&raw[2], &raw[3])?))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
         Error::Data(format!(
             "cannot read data file {}: {e}.\nThe file should ship with the repository: {}.",
@@ -224,7 +224,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-fn check_md5(path: &Path, bytes: &[u8], want: &str) -> Result<()> {
+pub(crate) fn check_md5(path: &Path, bytes: &[u8], want: &str) -> Result<()> {
     let got = format!("{:x}", md5::compute(bytes));
     if got == want {
         Ok(())

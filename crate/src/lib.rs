@@ -10,9 +10,9 @@
 //! network), [`loss`] (cross-entropy), [`optim`] (Adam, SGD), [`training`] (`train`,
 //! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
 //! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
-//! confusion matrix), [`pictures`] (weights and digits as pictures) and [`gradcheck`]
-//! (gradients by finite differences, to check backpropagation); [`display`] is how all of it
-//! reaches the notebook.
+//! confusion matrix), [`pictures`] (weights and digits as pictures), [`gradcheck`]
+//! (gradients by finite differences, to check backpropagation) and [`table`] (tabular data for
+//! regression); [`display`] is how all of it reaches the notebook.
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -55,6 +55,7 @@ pub mod plot;
 pub mod predictions;
 pub mod summary;
 mod sys;
+pub mod table;
 pub mod training;
 
 pub use cnn::Cnn;
@@ -66,13 +67,14 @@ pub use device::Device;
 pub use display::{show, Content, DisplayHandle};
 pub use error::{Error, Result};
 pub use history::{final_line, Epoch, History, Metrics};
-pub use loss::{CrossEntropyLoss, Reduction};
+pub use loss::{CrossEntropyLoss, MseLoss, Reduction};
 pub use model::{Layer, Mlp, Model};
 pub use optim::{Adam, Optimizer, Sgd};
 pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
-pub use plot::{learning_curves, Figure, Panel, Series};
+pub use plot::{learning_curves, Figure, Panel, Series, Style};
 pub use predictions::{predict, ConfusionMatrix, Predictions};
 pub use summary::{summary, Summary};
+pub use table::{diabetes, Table};
 /// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a
 /// notebook needs no `:dep` of its own for it and always gets the same version.
 pub use tch;

@@ -25,37 +25,55 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-/// One named curve: `(x, y)` points joined by a line, with a dot at each point.
+/// How a [`Series`] is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Points joined by a line, with a dot at each point (none when there are many).
+    Line,
+    /// A dot at each point and no line: a scatter plot.
+    Dots,
+}
+
+/// One named curve: `(x, y)` points joined by a line (with a dot at each point), or dots alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// The legend entry.
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
+    /// Line or dots.
+    pub style: Style,
 }
 
 impl Series {
+    /// `points` joined by a line, e.g. `Series::line("loss", losses.clone())`.
+    pub fn line(label: &str, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            label: label.to_string(),
+            points,
+            style: Style::Line,
+        }
+    }
+
+    /// `points` as dots without a line (a scatter plot), e.g. predicted against actual values.
+    pub fn dots(label: &str, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            label: label.to_string(),
+            points,
+            style: Style::Dots,
+        }
+    }
+
     /// One column of an epoch log against the epoch number, e.g. the test accuracy:
     /// `Series::from_history("Adam", &history, |e| e.test.accuracy)`.
     pub fn from_history(label: &str, history: &History, value: impl Fn(&Epoch) -> f64) -> Series {
-        Series {
-            label: label.to_string(),
-            points: history
-                .epochs
-                .iter()
-                .map(|e| (e.epoch as f64, value(e)))
-                .collect(),
-        }
+        let points = history.epochs.iter();
+        Series::line(label, points.map(|e| (e.epoch as f64, value(e))).collect())
     }
-}
 
-impl Series {
     /// The curve of `f` over the points `xs`, e.g. `Series::from_fn("ReLU", &xs, |x| x.max(0.0))`.
     pub fn from_fn(label: &str, xs: &[f64], f: impl Fn(f64) -> f64) -> Series {
-        Series {
-            label: label.to_string(),
-            points: xs.iter().map(|&x| (x, f(x))).collect(),
-        }
+        Series::line(label, xs.iter().map(|&x| (x, f(x))).collect())
     }
 }
 
@@ -283,6 +301,19 @@ impl Figure {
             }
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
+                let inside = |p: &&(f64, f64)| (y0..=y1).contains(&p.1);
+                if s.style == Style::Dots {
+                    chart
+                        .draw_series(
+                            s.points
+                                .iter()
+                                .filter(inside)
+                                .map(|&p| Circle::new(p, 3, color.mix(0.7).filled())),
+                        )?
+                        .label(s.label.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
+                    continue;
+                }
                 // As matplotlib with set_ylim: the line leaves the panel at its border, and only
                 // the points inside the range get a dot.
                 let runs = visible_runs(&s.points, (y0, y1));
@@ -304,7 +335,7 @@ impl Figure {
                 };
                 chart.draw_series(
                     dots.iter()
-                        .filter(|p| (y0..=y1).contains(&p.1))
+                        .filter(inside)
                         .map(|&p| Circle::new(p, 3, color.filled())),
                 )?;
             }

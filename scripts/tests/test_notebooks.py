@@ -422,3 +422,30 @@ def test_numerical_gradient_notebook_agrees_with_backpropagation_and_trains():
     assert [int(r[0]) for r in rows] == list(range(1, 11)) and float(rows[-1][2]) > 0.8, rows
     figs = svgs(nb)
     assert len(figs) == 1 and "loss of each mini-batch" in figs[0] and "accuracy after each epoch" in figs[0]
+
+
+def test_regression_notebook_fits_the_diabetes_data_and_shows_why_the_activation_matters():
+    nb = run("regression.ipynb")
+    assert_clean("regression.ipynb")
+    out = text(nb)
+    assert "442 patients; columns: age, sex, bmi, bp, s1, s2, s3, s4, s5, s6, progression" in out, out
+    assert "training [342, 3], test [100, 3]" in out and "after rescaling, training means [-0.000" in out, out
+    # Each fit prints epochs 1, 25, 50, 75, 100: the loss falls from about 1 (the mean's error).
+    fits = re.findall(r"^epoch   MSE train   MSE test\n((?: +\d+ +\S+ +\S+ .*\n)+)", out, re.M)
+    assert len(fits) == 3, out
+    for table in fits:
+        rows = [line.split() for line in table.strip().splitlines()]
+        assert [int(r[0]) for r in rows] == [1, 25, 50, 75, 100], rows
+        assert float(rows[-1][1]) < 0.8 * float(rows[0][1]) or float(rows[0][1]) < 0.6, rows
+    # SGD ends within a few percent of the exact least-squares optimum.
+    best, sgd = map(float, re.search(r"training MSE: least squares (\S+), SGD (\S+) ", out).groups())
+    assert 0.4 < best < 0.7 and best <= sgd < 1.05 * best, (best, sgd)
+    # Two linear layers equal one linear map; without ReLU no fit gets below least squares.
+    assert float(re.search(r"largest difference over the test set (\S+)", out).group(1)) < 1e-5, out
+    low = re.search(r"lowest training MSE in 100 epochs: least squares (\S+), two linear layers (\S+), "
+                    r"hidden layer with ReLU (\S+)$", out, re.M)
+    assert low, out
+    best, stack, relu = map(float, low.groups())
+    assert stack >= best - 1e-3 and relu < best - 0.01, (best, stack, relu)
+    figs = svgs(nb)
+    assert len(figs) == 2 and all("mean squared error" in f and "predicted against true" in f for f in figs)
