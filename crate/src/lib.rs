@@ -11,8 +11,9 @@
 //! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
 //! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
 //! confusion matrix), [`pictures`] (weights and digits as pictures), [`gradcheck`]
-//! (gradients by finite differences, to check backpropagation) and [`table`] (tabular data for
-//! regression); [`display`] is how all of it reaches the notebook.
+//! (gradients by finite differences, to check backpropagation), [`table`] (tabular data for
+//! regression), [`timing`] and [`matmul`] (the speed lesson: measuring, and matrix products
+//! written by hand); [`display`] is how all of it reaches the notebook.
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -46,6 +47,7 @@ pub mod gradcheck;
 pub mod history;
 mod interrupt;
 pub mod loss;
+pub mod matmul;
 pub mod model;
 pub mod notebook;
 mod numbers;
@@ -56,6 +58,7 @@ pub mod predictions;
 pub mod summary;
 mod sys;
 pub mod table;
+pub mod timing;
 pub mod training;
 
 pub use cnn::Cnn;
@@ -69,6 +72,9 @@ pub use error::{Error, Result};
 pub use history::{final_line, Epoch, History, Metrics};
 pub use loss::{CrossEntropyLoss, MseLoss, Reduction};
 pub use model::{Layer, Mlp, Model};
+/// The ndarray crate (the speed notebook compares its products), so that a notebook needs no
+/// `:dep` of its own for it.
+pub use ndarray;
 pub use optim::{Adam, Optimizer, Sgd};
 pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series, Style};

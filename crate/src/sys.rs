@@ -1,6 +1,7 @@
 //! The crate's calls into C: the dynamic loader, file descriptors, signals and OpenMP.
 //!
-//! One of the crate's two files with `unsafe` code (the other is `optim/adam_cpu.rs`).
+//! One of the crate's three files with `unsafe` code (the others are `optim/adam_cpu.rs` and
+//! `matmul/simd.rs`).
 //! Contract: every function here is safe to call from any thread at any time; each states
 //! what it relies on in its `SAFETY` comments (documented C signatures, pointers that outlive
 //! the call). No Rust panic can unwind into C: the OpenMP callback catches it and it is

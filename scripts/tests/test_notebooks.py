@@ -449,3 +449,40 @@ def test_regression_notebook_fits_the_diabetes_data_and_shows_why_the_activation
     assert stack >= best - 1e-3 and relu < best - 0.01, (best, stack, relu)
     figs = svgs(nb)
     assert len(figs) == 2 and all("mean squared error" in f and "predicted against true" in f for f in figs)
+
+
+def test_speed_notebook_measures_how_products_and_convolutions_grow():
+    nb = run("speed.ipynb")
+    assert_clean("speed.ipynb")
+    out = text(nb)
+    # Every version computes the same numbers as libtorch, up to float32 rounding.
+    for diff in re.findall(r"against libtorch, largest relative difference (\S+)", out):
+        assert float(diff) < 1e-5, out
+    # This machine has no GPU: one line says so and no GPU column appears.
+    if "no GPU on this machine: the GPU columns are left out" in out:
+        assert "libtorch GPU" not in out
+    else:
+        assert out.count("libtorch GPU") >= 2, out
+
+    def slopes(title):
+        block = out[out.index(title):]
+        names = block.splitlines()[1].split("  ")
+        row = re.search(r"^ slope +(.*?)   \(fitted", block, re.M).group(1).split()
+        return dict(zip([n.strip() for n in names if n.strip() and n.strip() != "N"], map(float, row)))
+
+    product = slopes("matrix product, time of one product:")
+    assert 2.6 < product["naive loops"] < 3.6 and 2.2 < product["libtorch CPU"] < 3.4, product
+    conv = slopes("3 x 3 convolution, time of one convolution:")
+    assert 1.7 < conv["naive loops"] < 2.5 and 1.7 < conv["ndarray"] < 2.5, conv
+    # The steps: each hand-written version agrees with libtorch; loop order and SIMD speed it up.
+    steps = dict((name.strip(), (float(gflops), float(diff))) for name, gflops, diff in re.findall(
+        r"^(\d\. [^\n]+?|   ndarray|   libtorch)\s+\S+ \S+\s+(\S+)\s+\S+\s+(\S+)$", out, re.M))
+    assert {"1. naive loops (i, j, k)", "2. loop order (i, k, j)", "3. blocked + registers", "libtorch"} <= set(steps), steps
+    assert all(diff < 1e-5 for _, diff in steps.values()), steps
+    naive, ikj, blocked = (steps[k][0] for k in ("1. naive loops (i, j, k)", "2. loop order (i, k, j)", "3. blocked + registers"))
+    assert ikj > 3 * naive and blocked > ikj, steps
+    widest = [v for k, v in steps.items() if k.startswith(("4.", "5.")) and "threads" not in k]
+    assert widest or "vector instructions: [Baseline]" in out, steps
+    assert all(w[0] > blocked for w in widest), steps
+    (fig,) = svgs(nb)
+    assert "product: log10(seconds)" in fig and "naive loops (slope" in fig and "libtorch CPU (slope" in fig

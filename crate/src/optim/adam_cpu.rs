@@ -1,7 +1,7 @@
 //! Adam's update in one pass over float32 CPU memory, split over libtorch's threads.
 //!
-//! One of the crate's two files with `unsafe` code (the other is `sys.rs`). Contract: the
-//! pass reads and writes the tensors' memory directly, so [`single_pass`] first checks that
+//! One of the crate's three files with `unsafe` code (the others are `sys.rs` and
+//! `matmul/simd.rs`). Contract: the pass reads and writes the tensors' memory directly, so [`single_pass`] first checks that
 //! the four tensors are contiguous float32 CPU tensors of the same length and that the
 //! gradient does not overlap the parameter (the moments are the optimizer's own); it makes
 //! slices of that memory only for the length of the call, while libtorch runs nothing else on
