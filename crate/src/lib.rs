@@ -10,7 +10,8 @@
 //! network), [`loss`] (cross-entropy), [`optim`] (Adam, SGD), [`training`] (`train`,
 //! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
 //! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
-//! confusion matrix), [`pictures`] (weights and digits as pictures), [`gradcheck`]
+//! confusion matrix), [`pictures`] (weights and digits as pictures), [`scores`] (the class
+//! probabilities of a few digits, the frame of the training animation), [`gradcheck`]
 //! (gradients by finite differences, to check backpropagation), [`table`] (tabular data for
 //! regression), [`timing`] and [`matmul`] (the speed lesson: measuring, and matrix products
 //! written by hand); [`display`] is how all of it reaches the notebook.
@@ -55,6 +56,7 @@ pub mod optim;
 pub mod pictures;
 pub mod plot;
 pub mod predictions;
+pub mod scores;
 pub mod summary;
 mod sys;
 pub mod table;
@@ -79,6 +81,7 @@ pub use optim::{Adam, Optimizer, Sgd};
 pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series, Style};
 pub use predictions::{predict, ConfusionMatrix, Predictions};
+pub use scores::Scores;
 pub use summary::{summary, Summary};
 pub use table::{diabetes, Table};
 /// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a

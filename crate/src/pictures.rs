@@ -272,21 +272,14 @@ impl Animation {
             )));
         }
         let widest = frames.iter().filter_map(|f| f.limit).reduce(f32::max);
-        let gif = with_temp_file("gif", |path| {
-            let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));
-            let root = BitMapBackend::gif(path, size, delay_ms)
-                .map_err(|e| fail(e.to_string()))?
-                .into_drawing_area();
-            for f in frames {
-                let frame = ImageGrid {
-                    limit: f.limit.and(widest),
-                    ..f.clone()
-                };
-                frame.draw(&root).map_err(|e| fail(e.to_string()))?;
-            }
-            Ok(())
-        })?;
-        Ok(Animation { gif })
+        let frames: Vec<ImageGrid> = frames
+            .iter()
+            .map(|f| ImageGrid {
+                limit: f.limit.and(widest),
+                ..f.clone()
+            })
+            .collect();
+        gif_of(&frames, delay_ms)
     }
 
     /// Writes the GIF to `path`.
@@ -451,8 +444,8 @@ impl ConfusionFigure {
     }
 }
 
-/// The pictures of this module, drawn through plotters' bitmap backend.
-trait Bitmap {
+/// The crate's pictures, drawn through plotters' bitmap backend.
+pub(crate) trait Bitmap {
     /// Pixel size of the whole picture.
     fn size(&self) -> (u32, u32);
     /// Draws the picture on `root`, of [`Bitmap::size`].
@@ -487,12 +480,28 @@ impl Bitmap for ConfusionFigure {
 }
 
 /// Writes `picture` as PNG to `path`.
-fn save_png(picture: &impl Bitmap, path: &Path) -> Result<()> {
+pub(crate) fn save_png(picture: &impl Bitmap, path: &Path) -> Result<()> {
     let root = BitMapBackend::new(path, picture.size()).into_drawing_area();
     picture.draw_on(&root).map_err(|e| write_error(path, e))
 }
 
 /// `picture` as PNG bytes.
-fn png_bytes(picture: &impl Bitmap) -> Result<Vec<u8>> {
+pub(crate) fn png_bytes(picture: &impl Bitmap) -> Result<Vec<u8>> {
     with_temp_file("png", |path| save_png(picture, path))
+}
+
+/// An animation of `frames`, all of the first one's size, `delay_ms` milliseconds each.
+pub(crate) fn gif_of(frames: &[impl Bitmap], delay_ms: u32) -> Result<Animation> {
+    let size = frames.first().map_or((1, 1), Bitmap::size);
+    let gif = with_temp_file("gif", |path| {
+        let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));
+        let root = BitMapBackend::gif(path, size, delay_ms)
+            .map_err(|e| fail(e.to_string()))?
+            .into_drawing_area();
+        for f in frames {
+            f.draw_on(&root).map_err(fail)?;
+        }
+        Ok(())
+    })?;
+    Ok(Animation { gif })
 }

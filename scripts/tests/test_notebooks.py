@@ -486,3 +486,22 @@ def test_speed_notebook_measures_how_products_and_convolutions_grow():
     assert all(w[0] > blocked for w in widest), steps
     (fig,) = svgs(nb)
     assert "product: log10(seconds)" in fig and "naive loops (slope" in fig and "libtorch CPU (slope" in fig
+
+
+def test_training_animation_notebook_draws_live_frames_and_keeps_a_gif():
+    nb = run("training_animation.ipynb")
+    assert_clean("training_animation.ipynb")
+    out = text(nb)
+    frames = re.findall(r"^frame +(\d+)  (.+?) +right (\d) of 8, probability of the true digit (\S+)$", out, re.M)
+    assert [int(f[0]) for f in frames] == list(range(18)), out
+    assert frames[0][1] == "before training" and frames[-1][1].startswith("after epoch 10: test accuracy")
+    # Before training every digit gets about 1/10; after ten epochs the network is right and sure.
+    first, last = float(frames[0][3]), float(frames[-1][3])
+    assert 0.05 < first < 0.2 and last > 0.8 and int(frames[-1][2]) >= 7, frames
+    # The training cell ends with the GIF alone: the live picture was emptied, as an export keeps it.
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "Scores::animation" in c.source]
+    shown = [o["data"] for o in cell.outputs if o.get("output_type") == "display_data"]
+    assert [d for d in shown if d != {"text/plain": ""}] == [d for d in shown if "text/html" in d], shown
+    (gif,) = [d["text/html"] for d in shown if "text/html" in d]
+    assert gif.startswith('<img src="data:image/gif;base64,R0lGOD'), gif[:60]
+    assert "image/png" not in str(cell.outputs)

@@ -1,5 +1,6 @@
 //! The cell's live area: a progress bar for the epoch that trains and the latest figure given
-//! to [`Figure::show_live`](crate::Figure::show_live), redrawn in place while the cell runs.
+//! to [`Figure::show_live`](crate::Figure::show_live) (or picture, [`Scores::show_live`](crate::Scores::show_live)),
+//! redrawn in place while the cell runs.
 //!
 //! It needs the project's kernel (see [`display`](super)); under stock evcxr
 //! `show_live` falls back to showing the figure when the cell ends and there is no progress
@@ -11,6 +12,7 @@
 
 use super::{Content, DisplayHandle, Kernel};
 use crate::numbers::thousands;
+use base64::Engine;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -64,6 +66,21 @@ pub(crate) fn figure(svg: String) {
     match Kernel::current() {
         Kernel::Patched => change(|_, figure| *figure = Some(svg)),
         Kernel::Stock => super::show(&Content::Svg(svg)),
+        Kernel::None => {}
+    }
+}
+
+/// Shows the PNG picture `png` in the area, in place of the previous figure or picture (stock
+/// evcxr: when the cell ends).
+pub(crate) fn picture(png: Vec<u8>) {
+    match Kernel::current() {
+        Kernel::Patched => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&png);
+            change(|_, figure| {
+                *figure = Some(format!("<img src=\"data:image/png;base64,{b64}\"/>"))
+            })
+        }
+        Kernel::Stock => super::show(&Content::Png(png)),
         Kernel::None => {}
     }
 }
