@@ -132,37 +132,11 @@ fn band_generic<const MR: usize, const NR: usize>(
     for k0 in (0..n).step_by(KC) {
         let kc = KC.min(n - k0);
         // b's rows k0..k0+kc, as strips of NR columns, each strip row after row (zeros past n).
-        for (s, strip) in b_packed
-            .chunks_mut(kc * NR)
-            .take(n.div_ceil(NR))
-            .enumerate()
-        {
-            for k in 0..kc {
-                for j in 0..NR {
-                    let col = s * NR + j;
-                    strip[k * NR + j] = if col < n { b[(k0 + k) * n + col] } else { 0.0 };
-                }
-            }
-        }
+        pack::<NR>(&mut b_packed, n, kc, |col, k| b[(k0 + k) * n + col]);
         for i0 in rows.clone().step_by(MC) {
             let mc = MC.min(rows.end - i0);
             // a's rows i0..i0+mc, columns k0..k0+kc, as strips of MR rows, column after column.
-            for (s, strip) in a_packed
-                .chunks_mut(kc * MR)
-                .take(mc.div_ceil(MR))
-                .enumerate()
-            {
-                for k in 0..kc {
-                    for i in 0..MR {
-                        let row = s * MR + i;
-                        strip[k * MR + i] = if row < mc {
-                            a[(i0 + row) * n + k0 + k]
-                        } else {
-                            0.0
-                        };
-                    }
-                }
-            }
+            pack::<MR>(&mut a_packed, mc, kc, |row, k| a[(i0 + row) * n + k0 + k]);
             for (si, a_strip) in a_packed.chunks(kc * MR).take(mc.div_ceil(MR)).enumerate() {
                 for (sj, b_strip) in b_packed.chunks(kc * NR).take(n.div_ceil(NR)).enumerate() {
                     let mut tile = [[0.0f32; NR]; MR];
@@ -180,6 +154,30 @@ fn band_generic<const MR: usize, const NR: usize>(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Copies `count` lines (rows of `a` or columns of `b`) of depth `kc` into `packed`, as strips
+/// of `W` lines: in each strip, step `k` holds the `W` values `value(line, k)` side by side, and
+/// lines past `count` are zeros (so that every kernel call computes a whole tile).
+#[inline(always)]
+fn pack<const W: usize>(
+    packed: &mut [f32],
+    count: usize,
+    kc: usize,
+    value: impl Fn(usize, usize) -> f32,
+) {
+    for (s, strip) in packed
+        .chunks_mut(kc * W)
+        .take(count.div_ceil(W))
+        .enumerate()
+    {
+        for k in 0..kc {
+            for w in 0..W {
+                let line = s * W + w;
+                strip[k * W + w] = if line < count { value(line, k) } else { 0.0 };
             }
         }
     }

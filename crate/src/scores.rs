@@ -25,7 +25,8 @@ const BAR: i32 = 60;
 const TOP: i32 = 40;
 
 /// A few test digits with the network's ten probabilities for each: the true digit's bar in
-/// green, the others in blue, and a caption with the guess and its probability.
+/// green, the others in blue, and a caption with the guess and its probability (green when the
+/// guess is right, red when wrong).
 ///
 /// ```no_run
 /// # use mnist_lab::*;
@@ -197,6 +198,7 @@ impl Scores {
         ))?;
         let green = RGBColor(0x2c, 0xa0, 0x2c);
         let blue = RGBColor(0x1f, 0x77, 0xb4);
+        let red = RGBColor(0xd6, 0x27, 0x28);
         let centred = Pos::new(HPos::Center, VPos::Top);
         for (k, ((image, &label), (probs, guess))) in self
             .images
@@ -233,14 +235,12 @@ impl Scores {
                     ("sans-serif", 10).into_font().color(&BLACK).pos(centred),
                 ))?;
             }
-            let mark = if guess == label { "right" } else { "wrong" };
+            // The guess and its probability, green when right and red when wrong.
+            let ink = if guess == label { green } else { red };
             root.draw(&Text::new(
-                format!(
-                    "guess {guess} ({:.0} %): {mark}",
-                    100.0 * probs[guess as usize]
-                ),
+                format!("guess {guess}, {:.0} %", 100.0 * probs[guess as usize]),
                 (x0 + 50, base + 16),
-                ("sans-serif", 12).into_font().color(&BLACK).pos(centred),
+                ("sans-serif", 12).into_font().color(&ink).pos(centred),
             ))?;
         }
         root.present()
