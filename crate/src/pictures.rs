@@ -490,9 +490,13 @@ pub(crate) fn png_bytes(picture: &impl Bitmap) -> Result<Vec<u8>> {
     with_temp_file("png", |path| save_png(picture, path))
 }
 
-/// An animation of `frames`, all of the first one's size, `delay_ms` milliseconds each.
+/// An animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
+/// drawn from the top left corner).
 pub(crate) fn gif_of(frames: &[impl Bitmap], delay_ms: u32) -> Result<Animation> {
-    let size = frames.first().map_or((1, 1), Bitmap::size);
+    let size = frames
+        .iter()
+        .map(Bitmap::size)
+        .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
     let gif = with_temp_file("gif", |path| {
         let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));
         let root = BitMapBackend::gif(path, size, delay_ms)

@@ -50,11 +50,11 @@ pub struct Scores {
 }
 
 impl Scores {
-    /// The network's probabilities for the test images `indices` of `ds`.
+    /// The network's probabilities for the images `indices` of `ds` (1 to 12 of them).
     pub fn new(net: &impl Model, ds: &Dataset, indices: &[usize], title: &str) -> Result<Scores> {
-        if indices.is_empty() || indices.iter().any(|&i| i >= ds.len()) {
+        if indices.is_empty() || indices.len() > 12 || indices.iter().any(|&i| i >= ds.len()) {
             return Err(Error::InvalidArgument(format!(
-                "pick between 1 and a dozen images with indices below {}; got {indices:?}",
+                "pick 1 to 12 images (a row of the picture), with indices below {}; got {indices:?}",
                 ds.len()
             )));
         }
@@ -166,7 +166,8 @@ impl Scores {
         self.show();
     }
 
-    /// The frames as an animated GIF, `delay_ms` milliseconds each, looping.
+    /// The frames as an animated GIF, `delay_ms` milliseconds each, looping (as wide as the
+    /// frame with the longest title).
     pub fn animation(frames: &[Scores], delay_ms: u32) -> Result<Animation> {
         let Some(first) = frames.first() else {
             return Err(Error::InvalidArgument(
@@ -292,6 +293,7 @@ mod tests {
         let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
         let e = Scores::new(&net, &digits(), &[3], "x").unwrap_err();
         assert!(e.message().contains("indices below 3; got [3]"), "{e}");
+        assert!(Scores::new(&net, &digits(), &[0; 13], "x").is_err());
         let net = Mlp::new(&[784, 4], Device::Cpu).unwrap();
         let e = Scores::new(&net, &digits(), &[0], "x").unwrap_err();
         assert!(e.message().contains("gives 4 outputs per image"), "{e}");
