@@ -5,8 +5,8 @@
 //! `optim/adam_cpu.rs`). Contract: a function compiled with `#[target_feature]` may only run
 //! on a processor that has those features (elsewhere it would stop at an illegal
 //! instruction), so each runs only after [`has`] (`is_x86_feature_detected!`) has confirmed
-//! them, in [`band`]; the kernels' vector loads read 8 or 16 floats at a pointer, always
-//! inside a slice that `chunks_exact` made of exactly the length the kernel reads.
+//! them, in [`band`]; the kernels turn arrays of 4, 8 or 16 floats into vectors of as many
+//! floats and back with `transmute`, between types of the same size with no invalid values.
 //!
 //! Each kernel holds its tile of the result in vector registers (`MR` rows × `NR` columns:
 //! 12 registers) through the whole inner loop: per step it loads one row of `b`'s strip,
@@ -83,31 +83,38 @@ unsafe fn band_avx512(a: &[f32], b: &[f32], c_band: &mut [f32], n: usize, rows: 
     })
 }
 
-/// The body of a kernel: the tile as `$mr` rows of `$nr / $lanes` vectors (zeroed with
-/// `$zero`), then for each step of the strips `$a` and `$b` one row of `b` loaded (`$load`) and,
-/// for each row `$i` of the tile, its value of `a` broadcast (`$splat`) and multiplied and added
-/// in (`$fma`); at the end the vectors are stored (`$store`) into `$tile`.
+/// The body of a kernel: the tile as `$mr` rows of two vectors `$vec` of `$lanes` floats (zeroed with
+/// `$zero`; a row of the tile is `2 × $lanes` floats), then for each step of the strips `$a`
+/// and `$b` one row of `b` taken as two vectors and, for each row `$i` of the tile, its value of
+/// `a` broadcast (`$splat`) and multiplied and added in (`$fma`); at the end the vectors are
+/// copied into `$tile`. Vectors are made from arrays and back by `transmute`, not by the load
+/// and store intrinsics: evcxr builds with debug assertions, which check the pointer of every
+/// load and store in the inner loop and cost a third of the speed.
 macro_rules! kernel {
-    ($tile:ident, $a:ident, $b:ident, $mr:literal, $nr:literal, $lanes:literal,
-     $zero:ident, $load:ident, $splat:ident, $fma:expr, $store:ident, [$($i:literal),*]) => {{
-        let mut acc = [[$zero(); $nr / $lanes]; $mr];
-        for (ak, bk) in $a.chunks_exact($mr).zip($b.chunks_exact($nr)) {
-            let bv: [_; $nr / $lanes] = std::array::from_fn(|v| {
-                // SAFETY: bk holds exactly $nr floats; this reads $lanes of them from v * $lanes.
-                unsafe { $load(bk[v * $lanes..].as_ptr()) }
-            });
+    ($tile:ident, $a:ident, $b:ident, $mr:literal, $lanes:literal, $vec:ty,
+     $zero:ident, $splat:ident, $fma:expr, [$($i:literal),*]) => {{
+        let mut acc = [[$zero(); 2]; $mr];
+        for (ak, bk) in $a.chunks_exact($mr).zip($b.chunks_exact(2 * $lanes)) {
+            let (b0, b1) = bk.split_at($lanes);
+            let (Ok(ak), Ok(b0), Ok(b1)) = (<&[f32; $mr]>::try_from(ak), <[f32; $lanes]>::try_from(b0),
+                                            <[f32; $lanes]>::try_from(b1)) else {
+                continue; // never: chunks_exact gives whole chunks
+            };
+            // SAFETY: a vector of $lanes floats and an array of $lanes floats are the same bytes.
+            let bv = unsafe {
+                [std::mem::transmute::<[f32; $lanes], $vec>(b0), std::mem::transmute::<[f32; $lanes], $vec>(b1)]
+            };
             $(
                 let ai = $splat(ak[$i]);
-                for v in 0..$nr / $lanes {
-                    acc[$i][v] = $fma(ai, bv[v], acc[$i][v]);
-                }
+                acc[$i][0] = $fma(ai, bv[0], acc[$i][0]);
+                acc[$i][1] = $fma(ai, bv[1], acc[$i][1]);
             )*
         }
         for (row, vectors) in $tile.iter_mut().zip(&acc) {
-            for (v, &vector) in vectors.iter().enumerate() {
-                // SAFETY: the row holds $nr floats; this writes $lanes of them from v * $lanes.
-                unsafe { $store(row[v * $lanes..].as_mut_ptr(), vector) };
-            }
+            // SAFETY: a vector of $lanes floats and an array of $lanes floats are the same bytes.
+            let halves = unsafe { std::mem::transmute::<[$vec; 2], [[f32; $lanes]; 2]>(*vectors) };
+            row[..$lanes].copy_from_slice(&halves[0]);
+            row[$lanes..].copy_from_slice(&halves[1]);
         }
     }};
 }
@@ -122,13 +129,11 @@ fn tile_sse2(a: &[f32], b: &[f32], tile: &mut [[f32; 8]; 4]) {
         a,
         b,
         4,
-        8,
         4,
+        __m128,
         _mm_setzero_ps,
-        _mm_loadu_ps,
         _mm_set1_ps,
         fma,
-        _mm_storeu_ps,
         [0, 1, 2, 3]
     );
 }
@@ -142,13 +147,11 @@ unsafe fn tile_avx2(a: &[f32], b: &[f32], tile: &mut [[f32; 16]; 6]) {
         a,
         b,
         6,
-        16,
         8,
+        __m256,
         _mm256_setzero_ps,
-        _mm256_loadu_ps,
         _mm256_set1_ps,
         _mm256_fmadd_ps,
-        _mm256_storeu_ps,
         [0, 1, 2, 3, 4, 5]
     );
 }
@@ -162,13 +165,11 @@ unsafe fn tile_avx512(a: &[f32], b: &[f32], tile: &mut [[f32; 32]; 6]) {
         a,
         b,
         6,
-        32,
         16,
+        __m512,
         _mm512_setzero_ps,
-        _mm512_loadu_ps,
         _mm512_set1_ps,
         _mm512_fmadd_ps,
-        _mm512_storeu_ps,
         [0, 1, 2, 3, 4, 5]
     );
 }
