@@ -61,14 +61,8 @@ impl ImageGrid {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        register_fonts();
-        root.fill(&WHITE)?;
+        begin(root, &self.title)?;
         let (w, _) = self.size();
-        root.draw(&Text::new(
-            self.title.clone(),
-            (10, 8),
-            ("sans-serif", 17).into_font(),
-        ))?;
         let cols = self.cols.max(1);
         for (k, (img, caption)) in self.images.iter().zip(&self.captions).enumerate() {
             let (x0, y0) = (
@@ -80,19 +74,8 @@ impl ImageGrid {
                 (x0, y0),
                 ("sans-serif", 12).into_font(),
             ))?;
-            let side = ((img.len() as f64).sqrt() as usize).max(1);
-            let (px, top) = ((PIXEL * SIDE as u32 / side as u32).max(1) as i32, y0 + 16);
-            for (i, &v) in img.iter().enumerate() {
-                let (r, c) = ((i / side) as i32, (i % side) as i32);
-                let color = self.color(v);
-                root.draw(&Rectangle::new(
-                    [
-                        (x0 + c * px, top + r * px),
-                        (x0 + (c + 1) * px, top + (r + 1) * px),
-                    ],
-                    color.filled(),
-                ))?;
-            }
+            let room = (PIXEL * SIDE as u32) as i32;
+            draw_square(root, img, (x0, y0 + 16), room, |v| self.color(v))?;
         }
         if let Some(limit) = self.limit {
             // The colour bar: −limit at the bottom, +limit at the top.
@@ -122,10 +105,7 @@ impl ImageGrid {
     fn color(&self, v: f32) -> RGBColor {
         match self.limit {
             Some(limit) => diverging(v / limit),
-            None => {
-                let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
-                RGBColor(g, g, g)
-            }
+            None => grey(v),
         }
     }
 }
@@ -186,6 +166,51 @@ impl ImageGrid {
 const CELL: (u32, u32) = (100, 106);
 /// Screen pixels per image pixel.
 const PIXEL: u32 = 3;
+
+/// Starts a picture on `root`: white, with `title` at the top left.
+pub(crate) fn begin<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    register_fonts();
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (10, 8),
+        ("sans-serif", 17).into_font(),
+    ))
+}
+
+/// Draws the square picture `values` (row by row, n × n of them) with its top left corner at
+/// `at`, in a square of about `room` screen pixels (whole screen pixels per value, at least
+/// one), each value in the colour `color` gives it.
+pub(crate) fn draw_square<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    values: &[f32],
+    (x0, y0): (i32, i32),
+    room: i32,
+    color: impl Fn(f32) -> RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let side = ((values.len() as f64).sqrt() as usize).max(1);
+    let px = (room / side as i32).max(1);
+    for (i, &v) in values.iter().enumerate() {
+        let (r, c) = ((i / side) as i32, (i % side) as i32);
+        root.draw(&Rectangle::new(
+            [
+                (x0 + c * px, y0 + r * px),
+                (x0 + (c + 1) * px, y0 + (r + 1) * px),
+            ],
+            color(v).filled(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A digit's grey levels: white for 0 (no ink) to black for 1.
+pub(crate) fn grey(v: f32) -> RGBColor {
+    let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
+    RGBColor(g, g, g)
+}
 
 /// Blue (−1) – white (0) – red (+1), like matplotlib's "bwr"; values beyond ±1 saturate.
 fn diverging(t: f32) -> RGBColor {

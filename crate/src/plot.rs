@@ -12,7 +12,7 @@ use std::path::Path;
 const MAX_DOTS: usize = 60;
 
 /// matplotlib's default colour cycle, so the curves look as in the course (train blue, test orange).
-const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),

@@ -5,19 +5,19 @@
 
 use crate::data::Dataset;
 use crate::display::{live, show_drawn, Content};
-use crate::draw::register_fonts;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::pictures::{gif_of, png_bytes, save_png, Animation, Bitmap};
+use crate::pictures::{begin, draw_square, gif_of, grey, png_bytes, save_png, Animation, Bitmap};
+use crate::plot::PALETTE;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use tch::{Kind, Tensor};
 
-/// Screen pixels per image pixel.
-const PIXEL: i32 = 3;
-/// Width of one digit's column: its image (28 × 3 pixels) and ten bars.
+/// Room for a digit's picture, in screen pixels (3 per pixel of a 28 × 28 image).
+const IMAGE: i32 = 84;
+/// Width of one digit's column: its image and ten bars.
 const COLUMN: i32 = 120;
 /// Height of the tallest bar (probability 1).
 const BAR: i32 = 60;
@@ -190,16 +190,9 @@ impl Scores {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        register_fonts();
-        root.fill(&WHITE)?;
-        root.draw(&Text::new(
-            self.title.clone(),
-            (10, 8),
-            ("sans-serif", 17).into_font(),
-        ))?;
-        let green = RGBColor(0x2c, 0xa0, 0x2c);
-        let blue = RGBColor(0x1f, 0x77, 0xb4);
-        let red = RGBColor(0xd6, 0x27, 0x28);
+        begin(root, &self.title)?;
+        // The figures' colours: blue, green and red of matplotlib's cycle.
+        let (blue, green, red) = (PALETTE[0], PALETTE[2], PALETTE[3]);
         let centred = Pos::new(HPos::Center, VPos::Top);
         for (k, ((image, &label), (probs, guess))) in self
             .images
@@ -209,19 +202,8 @@ impl Scores {
             .enumerate()
         {
             let x0 = 10 + k as i32 * COLUMN;
-            let side = (image.len() as f64).sqrt() as i32;
-            for (i, &v) in image.iter().enumerate() {
-                let (r, c) = (i as i32 / side.max(1), i as i32 % side.max(1));
-                let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
-                root.draw(&Rectangle::new(
-                    [
-                        (x0 + 12 + c * PIXEL, TOP + r * PIXEL),
-                        (x0 + 12 + (c + 1) * PIXEL, TOP + (r + 1) * PIXEL),
-                    ],
-                    RGBColor(g, g, g).filled(),
-                ))?;
-            }
-            let base = TOP + side * PIXEL + 12 + BAR;
+            draw_square(root, image, (x0 + 12, TOP), IMAGE, grey)?;
+            let base = TOP + IMAGE + 12 + BAR;
             for (d, &p) in probs.iter().enumerate() {
                 let x = x0 + d as i32 * 10;
                 let color = if d as i64 == label { green } else { blue };
@@ -252,7 +234,7 @@ impl Bitmap for Scores {
     fn size(&self) -> (u32, u32) {
         let title = 9 * self.title.chars().count() as u32 + 20;
         let width = (self.len() as u32 * COLUMN as u32 + 10).max(title);
-        (width, (TOP + 28 * PIXEL + 12 + BAR + 40) as u32)
+        (width, (TOP + IMAGE + 12 + BAR + 40) as u32)
     }
 
     fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
