@@ -1,11 +1,8 @@
 """Execute notebooks headless with the project's kernel and find the cells that failed.
 
-evcxr ends a cell whose code returns an error with `?` with status "ok" and shows the error
-as ordinary text, and a Rust panic does not make nbconvert fail either. So besides error
-outputs (compile errors, interrupts) this looks for two signals in the cells' text: the mark
-that the crate puts before every error it shows in a kernel (`mnist_lab::notebook::ERROR_MARK`,
-a red "error:" that a student's own printing does not produce), and panic messages.
-Used by scripts/export-html and the notebook tests.
+The project's kernel marks every failed cell as Jupyter does, with an `error` output and an
+error reply, whatever failed: a compile error, a panic, an error returned with `?`, an
+interrupt (scripts/evcxr_jupyter.patch). Used by scripts/export-html and the notebook tests.
 """
 import copy
 import re
@@ -17,15 +14,7 @@ import nbformat
 from nbclient import NotebookClient
 
 KERNEL = "rust-tch"
-# mnist_lab::notebook::ERROR_MARK: "error:" in bold red, then the message.
-ERROR_MARK = "\x1b[1;31merror:\x1b[0m "
-PANIC = re.compile(r"panicked at|Segmentation fault|Child process terminated|Subprocess terminated")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def cell_text(cell):
-    """All text a code cell printed (stdout and stderr), in order."""
-    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
 def plain(text):
@@ -33,20 +22,30 @@ def plain(text):
     return ANSI.sub("", text)
 
 
+def cell_text(cell):
+    """All text a code cell shows, in order: what it printed, and its error (as the student
+    sees it, without colour codes)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append(plain("\n".join(out.get("traceback", []))) + "\n")
+    return "".join(parts)
+
+
+def failure(out):
+    """The one-line message of an `error` output: the first line of its value ("panic: ..."
+    for a panic)."""
+    lines = plain(out.get("evalue", "")).strip().splitlines() or [""]
+    return ("panic: " if out.get("ename") == "Panic" else "") + lines[0]
+
+
 def problems(nb):
-    """(code cell number from 1, message) for each failure, in order: an error output, an error
-    returned by the crate (its mark), or a panic."""
-    found = []
+    """(code cell number from 1, message) for each failed cell, in order."""
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for i, cell in enumerate(code_cells, 1):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                found.append((i, plain(f"{out.get('ename')}: {out.get('evalue')}").strip()))
-        for line in cell_text(cell).splitlines():
-            failure = failure_in_text(line)
-            if failure:
-                found.append((i, failure))
-    return found
+    return [(i, failure(out)) for i, cell in enumerate(code_cells, 1)
+            for out in cell.get("outputs", []) if out.get("output_type") == "error"]
 
 
 def first_failure(nb):
@@ -59,17 +58,6 @@ def first_failure(nb):
     later = len({c for c, _ in found if c != cell})
     note = f" ({later} later cell(s) failed too, probably because of this one)" if later else ""
     return f"code cell {cell}: {message}{note}"
-
-
-def failure_in_text(text):
-    """The failure that a cell's printed `text` shows, or None: the crate's error mark (then
-    its message) or a panic (then that line)."""
-    for line in text.splitlines():
-        if ERROR_MARK in line:
-            return plain(line.split(ERROR_MARK, 1)[1]).strip()
-        if PANIC.search(line):
-            return plain(line).strip()
-    return None
 
 
 def _client(nb, path, timeout, allow_errors):

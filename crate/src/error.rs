@@ -4,10 +4,9 @@ use std::fmt;
 
 /// What went wrong, in words that say how to fix it.
 ///
-/// `Debug` prints the same message as `Display` (inside a notebook kernel after a red
-/// "error:"), because the project's kernel shows an error returned from a cell (`?`) with
-/// `{:?}` (`scripts/setup` sets evcxr's `:efmt {:?}`): the student sees the message, not a
-/// struct dump.
+/// `Display` and `Debug` both print the message, so that an error returned from a cell (`?`),
+/// which the project's kernel shows as the cell's error, and a failed `unwrap()` both show the
+/// student the message, not a struct dump.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Error {
     /// An argument the user chose (`neurons`, `batch_size`, `nepoch`, ...) is not valid.
@@ -45,12 +44,8 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Debug for Error {
-    /// The message; inside a notebook kernel it starts with [`crate::notebook::ERROR_MARK`]
-    /// (a red "error:"), which tells the student, and the export's check, that the cell failed.
+    /// The message, as `Display` prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if crate::notebook::in_kernel() {
-            f.write_str(crate::notebook::ERROR_MARK)?;
-        }
         f.write_str(self.message())
     }
 }

@@ -189,8 +189,8 @@ def test_html_export_embeds_the_figure_and_needs_nothing_from_the_web():
 
 
 def test_export_names_the_cell_that_failed_with_its_own_message(tmp_path):
-    """A `?` error ends its cell with status "ok"; the export still finds it, reports it (not
-    the compile errors of the later cells that needed its variables) and exits non-zero."""
+    """A `?` error fails its cell; the export reports it with its own message (not the compile
+    errors of the later cells that needed its variables) and exits non-zero."""
     import subprocess
 
     out = tmp_path / "html"
@@ -301,10 +301,12 @@ def test_bad_data_file(tmp_path, monkeypatch, damage, message):
 
 
 def test_a_panic_keeps_the_variables():
-    # Indexing past the end of a tensor panics inside tch (not a `?` error).
+    # Indexing past the end of a tensor panics inside tch (not a `?` error): a failed cell,
+    # with the panic's message and not the hook's "panicked at" a generated file.
     nb = _exp1([], ['println!("{:?}", ds_l.images().get(123456).size());', STILL_HERE])
     out = text(nb)
-    assert "panicked" in out and "index 123456 out of range" in out
+    assert "panic: " in out and "index 123456 out of range" in out and "panicked at" not in out, out
+    assert nbrun.first_failure(nb).startswith("code cell 4: panic: "), nbrun.first_failure(nb)
     assert re.search(r"still here: 5000 (cpu|cuda:0)", out), out
 
 
