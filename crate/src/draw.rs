@@ -1,21 +1,9 @@
-//! Drawing plumbing shared by the figures and the pictures: the font, and pictures made
-//! through plotters' file-based bitmap backend.
+//! Drawing plumbing shared by the figures and the pictures: pictures made through plotters'
+//! file-based bitmap backend.
 
 use crate::error::{Error, Result};
-use plotters::style::{register_font, FontStyle};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
-
-/// plotters draws text with a font we ship (DejaVu Sans), so figures look the same everywhere.
-pub(crate) fn register_fonts() {
-    static FONT: Once = Once::new();
-    FONT.call_once(|| {
-        let bytes: &'static [u8] = include_bytes!("../assets/DejaVuSans.ttf");
-        // The font is compiled in and known to be valid, so registration cannot fail.
-        let _ = register_font("sans-serif", FontStyle::Normal, bytes);
-    });
-}
 
 /// The error of a picture that could not be written to `path`.
 pub(crate) fn write_error(path: &Path, e: impl fmt::Display) -> Error {

@@ -44,6 +44,7 @@ pub mod device;
 pub mod display;
 mod draw;
 pub mod error;
+mod fonts;
 pub mod gradcheck;
 pub mod history;
 mod interrupt;

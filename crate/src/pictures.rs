@@ -4,8 +4,9 @@
 
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{register_fonts, with_temp_file, write_error};
+use crate::draw::{with_temp_file, write_error};
 use crate::error::{Error, Result};
+use crate::fonts::{family, register_fonts};
 use crate::model::Mlp;
 use crate::predictions::{ConfusionMatrix, Predictions};
 use plotters::coord::Shift;
@@ -72,7 +73,7 @@ impl ImageGrid {
             root.draw(&Text::new(
                 caption.clone(),
                 (x0, y0),
-                ("sans-serif", 12).into_font(),
+                (family(caption), 12).into_font(),
             ))?;
             let room = (PIXEL * SIDE as u32) as i32;
             draw_square(root, img, (x0, y0 + 16), room, |v| self.color(v))?;
@@ -177,7 +178,7 @@ pub(crate) fn begin<DB: DrawingBackend>(
     root.draw(&Text::new(
         title.to_string(),
         (10, 8),
-        ("sans-serif", 17).into_font(),
+        (family(title), 17).into_font(),
     ))
 }
 
@@ -414,7 +415,7 @@ impl ConfusionFigure {
         register_fonts();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 17))
+            .caption(&self.title, (family(&self.title), 17))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(50)

@@ -1,8 +1,8 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
 use crate::display::{show_drawn, Content};
-use crate::draw::register_fonts;
 use crate::error::{Error, Result};
+use crate::fonts::{family, outline_wide_text, register_fonts};
 use crate::history::{Epoch, History};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -154,6 +154,12 @@ pub fn learning_curves(
     ])
 }
 
+/// The font family of a panel's legend, which holds every series' label.
+fn legend_family(panel: &Panel) -> &'static str {
+    let labels: String = panel.series.iter().map(|s| s.label.as_str()).collect();
+    family(&labels)
+}
+
 /// The legend goes where the curves are not: away from the reference line's side.
 fn legend_position(panel: &Panel) -> SeriesLabelPosition {
     match panel.hline {
@@ -191,7 +197,7 @@ impl Figure {
             self.draw(&root)
                 .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
         }
-        Ok(svg)
+        Ok(outline_wide_text(svg))
     }
 
     /// Writes the figure to `path`: SVG for `.svg`, PNG for `.png`.
@@ -278,7 +284,7 @@ impl Figure {
                 }
             };
             let mut chart = ChartBuilder::on(area)
-                .caption(&panel.title, ("sans-serif", 17))
+                .caption(&panel.title, (family(&panel.title), 17))
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(55)
@@ -288,7 +294,8 @@ impl Figure {
                 .bold_line_style(RGBColor(0xe5, 0xe5, 0xe5))
                 .x_desc(&panel.x_label)
                 .x_labels(x_ticks)
-                .label_style(("sans-serif", 13));
+                .label_style(("sans-serif", 13))
+                .axis_desc_style((family(&panel.x_label), 13));
             if whole_x {
                 mesh.x_label_formatter(&whole_label);
             }
@@ -341,7 +348,7 @@ impl Figure {
             }
             chart
                 .configure_series_labels()
-                .label_font(("sans-serif", 13))
+                .label_font((legend_family(panel), 13))
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(0xcc, 0xcc, 0xcc))
                 .position(legend_position(panel))
