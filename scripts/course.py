@@ -4,8 +4,8 @@
     course.py DIR [CRATE]
 
 DIR gets nbgrader_config.py (nbgrader's settings for the Rust kernel), templates/ (the feedback
-page without MathJax from the web) and source/NAME/ for each
-assignment of assignments/source/ that DIR does not have yet. In the notebooks, the line that
+page without MathJax from the web) and source/NAME/ for each assignment of assignments/source/
+that DIR does not have yet. In the notebooks, the line that
 loads the crate (`:dep mnist_lab = { path = "..." }`, relative to the repository) is given the
 crate's absolute path (CRATE, default this repository's crate/), so that every copy nbgrader
 makes of them (released, fetched, submitted, autograded) loads the same crate from any folder.
