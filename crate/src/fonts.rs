@@ -31,30 +31,35 @@ pub(crate) fn register_fonts() {
     });
 }
 
-fn dejavu() -> FontRef<'static> {
-    FontRef::try_from_slice(DEJAVU).expect("the compiled-in DejaVu Sans is a valid font")
+/// DejaVu Sans, parsed once.
+fn dejavu() -> &'static FontRef<'static> {
+    static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        FontRef::try_from_slice(DEJAVU).expect("the compiled-in DejaVu Sans is a valid font")
+    })
 }
 
-/// IPAex Gothic, read and registered with plotters on first use; None (after one line that
-/// says why and what to do) if its file cannot be read.
-fn wide() -> Option<FontRef<'static>> {
-    static BYTES: OnceLock<Option<&'static [u8]>> = OnceLock::new();
-    let bytes = *BYTES.get_or_init(|| match std::fs::read(WIDE_PATH) {
-        Ok(bytes) if FontRef::try_from_slice(&bytes).is_ok() => {
-            let bytes: &'static [u8] = Vec::leak(bytes);
-            let _ = register_font(WIDE, FontStyle::Normal, bytes);
-            Some(bytes)
-        }
-        failure => {
-            let why = failure.map_or_else(|e| e.to_string(), |_| "not a valid font".into());
-            println!(
-                "mnist_lab: cannot read the font for text DejaVu Sans lacks, {WIDE_PATH} ({why}); \
-                 such text shows as boxes. Restore the crate's assets/ folder (git checkout crate/assets)."
-            );
-            None
-        }
-    });
-    bytes.and_then(|b| FontRef::try_from_slice(b).ok())
+/// IPAex Gothic, read, parsed and registered with plotters on first use; None (after one line
+/// that says why and what to do) if its file cannot be read.
+fn wide() -> Option<&'static FontRef<'static>> {
+    static FONT: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    let read = || {
+        let bytes: &'static [u8] = Vec::leak(std::fs::read(WIDE_PATH).map_err(|e| e.to_string())?);
+        let font = FontRef::try_from_slice(bytes).map_err(|_| "not a valid font".to_string())?;
+        let _ = register_font(WIDE, FontStyle::Normal, bytes);
+        Ok::<_, String>(font)
+    };
+    FONT.get_or_init(|| {
+        read()
+            .map_err(|why| {
+                println!(
+                    "mnist_lab: cannot read the font for text DejaVu Sans lacks, {WIDE_PATH} ({why}); \
+                     such text shows as boxes. Restore the crate's assets/ folder (git checkout crate/assets)."
+                )
+            })
+            .ok()
+    })
+    .as_ref()
 }
 
 /// The font family to draw `text` with: DejaVu Sans if it has every character, else IPAex
@@ -91,7 +96,7 @@ pub(crate) fn outline_wide_text(svg: String) -> String {
             let (head, body) = element.split_once(">\n")?;
             let head = head.strip_prefix("<text ")?;
             let path = outline(
-                &font,
+                font,
                 &attributes(head),
                 &unescape(body.trim_end_matches('\n')),
             )?;
@@ -144,8 +149,7 @@ fn outline(font: &FontRef<'_>, attrs: &[(&str, &str)], text: &str) -> Option<Str
     let (x, y) = (number("x")?, number("y")?);
     // plotters writes font-size as its pixel size / 1.24 and draws PNG glyphs at the pixel size.
     let scaled = font.as_scaled(PxScale::from(number("font-size")? * 1.24));
-    let latin = dejavu();
-    let latin = latin.as_scaled(scaled.scale());
+    let latin = dejavu().as_scaled(scaled.scale());
     // Each character with its font: IPAex Gothic, or DejaVu Sans for the few it lacks.
     let glyphs: Vec<(bool, ab_glyph::GlyphId)> = text
         .chars()
@@ -199,22 +203,20 @@ fn outline(font: &FontRef<'_>, attrs: &[(&str, &str)], text: &str) -> Option<Str
             };
             let mut last = None;
             for curve in &outline.curves {
-                let (start, rest): (_, Vec<_>) = match *curve {
-                    OutlineCurve::Line(a, b) => (a, vec![('L', vec![b])]),
-                    OutlineCurve::Quad(a, b, c) => (a, vec![('Q', vec![b, c])]),
-                    OutlineCurve::Cubic(a, b, c, e) => (a, vec![('C', vec![b, c, e])]),
+                let (start, command, points) = match *curve {
+                    OutlineCurve::Line(a, b) => (a, 'L', vec![b]),
+                    OutlineCurve::Quad(a, b, c) => (a, 'Q', vec![b, c]),
+                    OutlineCurve::Cubic(a, b, c, e) => (a, 'C', vec![b, c, e]),
                 };
                 let start = at(start);
                 if last != Some(start) {
                     let _ = write!(d, "M{:.2} {:.2}", start.0, start.1);
                 }
-                for (command, points) in rest {
-                    d.push(command);
-                    for p in points {
-                        let (px, py) = at(p);
-                        let _ = write!(d, "{px:.2} {py:.2} ");
-                        last = Some((px, py));
-                    }
+                d.push(command);
+                for p in points {
+                    let (px, py) = at(p);
+                    let _ = write!(d, "{px:.2} {py:.2} ");
+                    last = Some((px, py));
                 }
             }
             d.push('Z');

@@ -184,19 +184,22 @@ def test_feedback_names_the_failed_test_with_its_message_and_works_offline(cours
         assert not re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', page), "a resource from the web"
 
 
-def nbgrader_extensions(venv):
-    """What the venv's Jupyter says of nbgrader's server and JupyterLab extensions."""
+def assert_nbgrader_extensions_enabled(venv):
+    """The venv's Jupyter has nbgrader's server extensions and @jupyter/nbgrader enabled: the
+    Assignments tab for students, Formgrader and Create Assignment for the instructor."""
     env = {"PATH": f"{venv}/bin:/usr/bin:/bin", "JUPYTER_PATH": f"{venv}/share/jupyter", "HOME": "/nonexistent"}
-    server = subprocess.run([f"{venv}/bin/jupyter", "server", "extension", "list"], capture_output=True, text=True, env=env)
-    lab = subprocess.run([f"{venv}/bin/jupyter", "labextension", "list"], capture_output=True, text=True, env=env)
-    return server.stdout + server.stderr, lab.stdout + lab.stderr
 
+    def jupyter(*args):
+        done = subprocess.run([f"{venv}/bin/jupyter", *args], capture_output=True, text=True, env=env)
+        return done.stdout + done.stderr
 
-def test_nbgrader_extensions_are_enabled_where_scripts_lab_runs():
-    """The Assignments tab for students, Formgrader and Create Assignment for the instructor."""
-    import os
-
-    server, lab = nbgrader_extensions(Path(os.environ["MNIST_LAB_HOME"]) / "venv")
+    server, lab = jupyter("server", "extension", "list"), jupyter("labextension", "list")
     for name in ("formgrader", "assignment_list", "course_list", "validate_assignment"):
         assert re.search(rf"nbgrader\.server_extensions\.{name}\s+\S*enabled", server), server
     assert re.search(r"@jupyter/nbgrader v0\.9\.6 \S*enabled\S* \S*OK", lab), lab
+
+
+def test_nbgrader_extensions_are_enabled_where_scripts_lab_runs():
+    import os
+
+    assert_nbgrader_extensions_enabled(Path(os.environ["MNIST_LAB_HOME"]) / "venv")
