@@ -3,10 +3,12 @@
 //! Text is drawn with DejaVu Sans (compiled in), whose glyphs cover Latin, Greek, Cyrillic and
 //! many symbols. Text with a character DejaVu lacks (Japanese titles, 「実験1：損失」) is drawn
 //! with IPAex Gothic instead, read from the crate's `assets/` the first time it is needed
-//! (6 MB). In a PNG, plotters draws that font's glyphs. In an SVG, text is a `<text>` element
-//! that the viewer's browser draws with *its* fonts, and a machine without a Japanese font
-//! shows boxes; so such text is written as the glyphs' outlines instead (a `<path>`, with the
-//! text in its `<title>`), which looks the same everywhere. Text DejaVu covers stays `<text>`.
+//! (6 MB). In a picture shown inline (PNG), plotters draws that font's glyphs. In an SVG, text
+//! is a `<text>` element that the viewer's browser draws with *its* fonts, and a machine
+//! without a Japanese font shows boxes; so such text is written as the glyphs' outlines instead
+//! (a `<path>`, with the text in its `<title>`), which looks the same everywhere. Text DejaVu
+//! covers stays `<text>`. A PNG saved for a report is drawn from an SVG whose text is all
+//! outlines (see `draw`), so it needs no font of the machine.
 
 use ab_glyph::{Font, FontRef, OutlineCurve, PxScale, ScaleFont};
 use plotters::style::{register_font, FontStyle};
@@ -77,15 +79,23 @@ pub(crate) fn family(text: &str) -> &'static str {
     }
 }
 
-/// `svg` with each `<text>` element drawn in IPAex Gothic replaced by the outlines of its
-/// glyphs (see the module's documentation). plotters writes a text element as
+/// Which `<text>` elements [`outline_text`] replaces by their glyphs' outlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Texts {
+    /// Those drawn in IPAex Gothic: an SVG that looks the same in any browser.
+    Wide,
+    /// All of them: an SVG that needs no font at all, as the PNG renderer reads it.
+    All,
+}
+
+/// `svg` with the `<text>` elements `which` names replaced by the outlines of their glyphs
+/// (see the module's documentation). plotters writes a text element as
 /// `<text x=".." y=".." dy=".." text-anchor=".." font-family=".." font-size=".." opacity=".."
 /// fill=".." [font-weight=".."] [transform=".."]>\nTEXT\n</text>\n`.
-pub(crate) fn outline_wide_text(svg: String) -> String {
-    if !svg.contains(&format!("font-family=\"{WIDE}\"")) {
+pub(crate) fn outline_text(svg: String, which: Texts) -> String {
+    if which == Texts::Wide && !svg.contains(&format!("font-family=\"{WIDE}\"")) {
         return svg;
     }
-    let Some(font) = wide() else { return svg };
     let mut out = String::with_capacity(svg.len());
     let mut rest = svg.as_str();
     while let Some(start) = rest.find("<text ") {
@@ -96,7 +106,7 @@ pub(crate) fn outline_wide_text(svg: String) -> String {
             let (head, body) = element.split_once(">\n")?;
             let head = head.strip_prefix("<text ")?;
             let path = outline(
-                font,
+                which,
                 &attributes(head),
                 &unescape(body.trim_end_matches('\n')),
             )?;
@@ -139,35 +149,34 @@ fn unescape(text: &str) -> String {
 }
 
 /// The `<path>` that draws `text` where the text element with `attrs` would be, or None if
-/// the element is not one of IPAex Gothic's.
-fn outline(font: &FontRef<'_>, attrs: &[(&str, &str)], text: &str) -> Option<String> {
+/// `which` leaves the element as text (or its font cannot be read).
+fn outline(which: Texts, attrs: &[(&str, &str)], text: &str) -> Option<String> {
     let get = |name: &str| attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-    if get("font-family")? != WIDE {
-        return None;
-    }
+    // The element's font, and DejaVu Sans for the characters IPAex Gothic lacks (text in
+    // DejaVu Sans has none it lacks: `family` chose it so).
+    let (font, other) = match get("font-family")? {
+        WIDE => (wide()?, Some(dejavu())),
+        _ if which == Texts::All => (dejavu(), None),
+        _ => return None,
+    };
     let number = |name: &str| get(name).and_then(|v| v.parse::<f32>().ok());
     let (x, y) = (number("x")?, number("y")?);
     // plotters writes font-size as its pixel size / 1.24 and draws PNG glyphs at the pixel size.
-    let scaled = font.as_scaled(PxScale::from(number("font-size")? * 1.24));
-    let latin = dejavu().as_scaled(scaled.scale());
-    // Each character with its font: IPAex Gothic, or DejaVu Sans for the few it lacks.
-    let glyphs: Vec<(bool, ab_glyph::GlyphId)> = text
+    let scale = PxScale::from(number("font-size")? * 1.24);
+    let scaled = font.as_scaled(scale);
+    // Each character with its font: the element's, or the other for the few it lacks.
+    let glyphs: Vec<(&FontRef<'static>, ab_glyph::GlyphId)> = text
         .chars()
         .filter(|c| !c.is_control())
-        .map(|c| match font.glyph_id(c) {
-            id if id.0 != 0 => (true, id),
-            _ => (false, latin.glyph_id(c)),
+        .map(|c| match (font.glyph_id(c), other) {
+            (id, _) if id.0 != 0 => (font, id),
+            (id, None) => (font, id),
+            (_, Some(other)) => (other, other.glyph_id(c)),
         })
         .collect();
     let width: f32 = glyphs
         .iter()
-        .map(|&(wide, id)| {
-            if wide {
-                scaled.h_advance(id)
-            } else {
-                latin.h_advance(id)
-            }
-        })
+        .map(|&(f, id)| f.as_scaled(scale).h_advance(id))
         .sum();
     let mut pen = match get("text-anchor") {
         Some("middle") => x - width / 2.0,
@@ -180,20 +189,9 @@ fn outline(font: &FontRef<'_>, attrs: &[(&str, &str)], text: &str) -> Option<Str
         _ => y + scaled.descent(),
     };
     let mut d = String::new();
-    for (wide, id) in glyphs {
-        let (outline, factor, advance) = if wide {
-            (
-                font.outline(id),
-                scaled.scale_factor(),
-                scaled.h_advance(id),
-            )
-        } else {
-            (
-                latin.font().outline(id),
-                latin.scale_factor(),
-                latin.h_advance(id),
-            )
-        };
+    for (f, id) in glyphs {
+        let glyph = f.as_scaled(scale);
+        let (outline, factor, advance) = (f.outline(id), glyph.scale_factor(), glyph.h_advance(id));
         if let Some(outline) = outline.filter(|o| !o.curves.is_empty()) {
             let at = |p: ab_glyph::Point| {
                 (

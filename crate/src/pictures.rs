@@ -4,9 +4,9 @@
 
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{with_temp_file, write_error};
+use crate::draw::{save_svg_or_png, with_temp_file, write_error};
 use crate::error::{Error, Result};
-use crate::fonts::{family, register_fonts};
+use crate::fonts::{family, outline_text, register_fonts, Texts};
 use crate::model::Mlp;
 use crate::predictions::{ConfusionMatrix, Predictions};
 use plotters::coord::Shift;
@@ -37,9 +37,10 @@ pub struct ImageGrid {
 }
 
 impl ImageGrid {
-    /// Writes the grid as PNG to `path`.
+    /// Writes the grid to `path`, for a report: SVG for `.svg`, PNG at three times its size on
+    /// screen for `.png`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_png(self, path.as_ref())
+        save(self, path.as_ref())
     }
 
     /// The grid as PNG bytes.
@@ -57,7 +58,7 @@ impl ImageGrid {
         self.show();
     }
 
-    /// Draws the grid on `root`, a drawing area of [`Bitmap::size`].
+    /// Draws the grid on `root`, a drawing area of [`Picture::size`].
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -388,9 +389,10 @@ pub struct ConfusionFigure {
 }
 
 impl ConfusionFigure {
-    /// Writes the heat map as PNG to `path`.
+    /// Writes the heat map to `path`, for a report: SVG for `.svg`, PNG at three times its size
+    /// on screen for `.png`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_png(self, path.as_ref())
+        save(self, path.as_ref())
     }
 
     /// The heat map as PNG bytes.
@@ -470,15 +472,18 @@ impl ConfusionFigure {
     }
 }
 
-/// The crate's pictures, drawn through plotters' bitmap backend.
-pub(crate) trait Bitmap {
+/// The crate's pictures, drawn through plotters' bitmap backend (shown inline, and animated)
+/// or its SVG backend (saved for a report).
+pub(crate) trait Picture {
     /// Pixel size of the whole picture.
     fn size(&self) -> (u32, u32);
-    /// Draws the picture on `root`, of [`Bitmap::size`].
+    /// Draws the picture on `root`, of [`Picture::size`].
     fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String>;
+    /// The same, on an SVG drawing area.
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String>;
 }
 
-impl Bitmap for ImageGrid {
+impl Picture for ImageGrid {
     /// The cells, and room for the title (about 9 pixels a character at its size).
     fn size(&self) -> (u32, u32) {
         let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
@@ -493,9 +498,13 @@ impl Bitmap for ImageGrid {
     fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
+
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
+        self.draw(root).map_err(|e| e.to_string())
+    }
 }
 
-impl Bitmap for ConfusionFigure {
+impl Picture for ConfusionFigure {
     fn size(&self) -> (u32, u32) {
         (560, 560)
     }
@@ -503,25 +512,39 @@ impl Bitmap for ConfusionFigure {
     fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
+
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
+        self.draw(root).map_err(|e| e.to_string())
+    }
 }
 
-/// Writes `picture` as PNG to `path`.
-pub(crate) fn save_png(picture: &impl Bitmap, path: &Path) -> Result<()> {
-    let root = BitMapBackend::new(path, picture.size()).into_drawing_area();
-    picture.draw_on(&root).map_err(|e| write_error(path, e))
+/// Writes `picture` to `path` for a report: SVG, or PNG at print size (see
+/// [`save_svg_or_png`]).
+pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
+    save_svg_or_png(path, || {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, picture.size()).into_drawing_area();
+            picture.draw_svg(&root).map_err(|e| write_error(path, e))?;
+        }
+        Ok(outline_text(svg, Texts::Wide))
+    })
 }
 
-/// `picture` as PNG bytes.
-pub(crate) fn png_bytes(picture: &impl Bitmap) -> Result<Vec<u8>> {
-    with_temp_file("png", |path| save_png(picture, path))
+/// `picture` as PNG bytes, at its size on screen.
+pub(crate) fn png_bytes(picture: &impl Picture) -> Result<Vec<u8>> {
+    with_temp_file("png", |path| {
+        let root = BitMapBackend::new(path, picture.size()).into_drawing_area();
+        picture.draw_on(&root).map_err(|e| write_error(path, e))
+    })
 }
 
 /// An animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
 /// drawn from the top left corner).
-pub(crate) fn gif_of(frames: &[impl Bitmap], delay_ms: u32) -> Result<Animation> {
+pub(crate) fn gif_of(frames: &[impl Picture], delay_ms: u32) -> Result<Animation> {
     let size = frames
         .iter()
-        .map(Bitmap::size)
+        .map(Picture::size)
         .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
     let gif = with_temp_file("gif", |path| {
         let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));

@@ -1,8 +1,9 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
 use crate::display::{show_drawn, Content};
+use crate::draw::save_svg_or_png;
 use crate::error::{Error, Result};
-use crate::fonts::{family, outline_wide_text, register_fonts};
+use crate::fonts::{family, outline_text, register_fonts, Texts};
 use crate::history::{Epoch, History};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -82,8 +83,10 @@ impl Series {
 pub struct Panel {
     /// Shown above the axes.
     pub title: String,
-    /// Label of the x axis.
+    /// Label of the x axis: the quantity and its unit, e.g. `"time per epoch, in seconds"`.
     pub x_label: String,
+    /// Label of the y axis, the same way, e.g. `"accuracy (fraction correct)"`.
+    pub y_label: String,
     /// The visible y-range `(low, high)`.
     pub ylim: (f64, f64),
     /// A grey horizontal line at this height (the course marks loss 0 and accuracy 1).
@@ -134,6 +137,7 @@ pub fn learning_curves(
         Panel {
             title: format!("loss (network = {network})"),
             x_label: "epoch".into(),
+            y_label: "cross-entropy per digit".into(),
             ylim: loss_ylim,
             hline: Some(0.0),
             series: vec![
@@ -144,6 +148,7 @@ pub fn learning_curves(
         Panel {
             title: format!("accuracy (network = {network})"),
             x_label: "epoch".into(),
+            y_label: "accuracy (fraction correct)".into(),
             ylim: rate_ylim,
             hline: Some(1.0),
             series: vec![
@@ -197,26 +202,13 @@ impl Figure {
             self.draw(&root)
                 .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
         }
-        Ok(outline_wide_text(svg))
+        Ok(outline_text(svg, Texts::Wide))
     }
 
-    /// Writes the figure to `path`: SVG for `.svg`, PNG for `.png`.
+    /// Writes the figure to `path`, for a report: SVG for `.svg`; PNG for `.png`, at three
+    /// times its size on screen (2880 × 1020 pixels for two panels), sharp in print.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let fail = |e: String| {
-            Error::Io(format!(
-                "cannot write the figure to {}: {e}",
-                path.display()
-            ))
-        };
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("svg") => std::fs::write(path, self.to_svg()?).map_err(|e| fail(e.to_string())),
-            Some("png") => {
-                let root = BitMapBackend::new(path, (self.width, self.height)).into_drawing_area();
-                self.draw(&root).map_err(|e| fail(e.to_string()))
-            }
-            _ => Err(fail("the file name must end in .svg or .png".into())),
-        }
+        save_svg_or_png(path.as_ref(), || self.to_svg())
     }
 
     /// Shows the figure in the notebook now (as SVG), below what the cell printed so far; it
@@ -287,15 +279,16 @@ impl Figure {
                 .caption(&panel.title, (family(&panel.title), 17))
                 .margin(12)
                 .x_label_area_size(40)
-                .y_label_area_size(55)
+                .y_label_area_size(70)
                 .build_cartesian_2d(xr.clone(), y0..y1)?;
             let mut mesh = chart.configure_mesh();
             mesh.light_line_style(WHITE)
                 .bold_line_style(RGBColor(0xe5, 0xe5, 0xe5))
                 .x_desc(&panel.x_label)
+                .y_desc(&panel.y_label)
                 .x_labels(x_ticks)
                 .label_style(("sans-serif", 13))
-                .axis_desc_style((family(&panel.x_label), 13));
+                .axis_desc_style((family(&(panel.x_label.clone() + &panel.y_label)), 13));
             if whole_x {
                 mesh.x_label_formatter(&whole_label);
             }

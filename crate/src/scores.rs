@@ -7,7 +7,7 @@ use crate::data::Dataset;
 use crate::display::{live, show_drawn, Content};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::pictures::{begin, draw_square, gif_of, grey, png_bytes, save_png, Animation, Bitmap};
+use crate::pictures::{begin, draw_square, gif_of, grey, png_bytes, save, Animation, Picture};
 use crate::plot::PALETTE;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -136,9 +136,10 @@ impl Scores {
         sum / self.len().max(1) as f64
     }
 
-    /// Writes the picture as PNG to `path`.
+    /// Writes the picture to `path`, for a report: SVG for `.svg`, PNG at three times its size
+    /// on screen for `.png`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_png(self, path.as_ref())
+        save(self, path.as_ref())
     }
 
     /// The picture as PNG bytes.
@@ -230,7 +231,7 @@ impl Scores {
     }
 }
 
-impl Bitmap for Scores {
+impl Picture for Scores {
     fn size(&self) -> (u32, u32) {
         let title = 9 * self.title.chars().count() as u32 + 20;
         let width = (self.len() as u32 * COLUMN as u32 + 10).max(title);
@@ -238,6 +239,10 @@ impl Bitmap for Scores {
     }
 
     fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
+        self.draw(root).map_err(|e| e.to_string())
+    }
+
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
 }

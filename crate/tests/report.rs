@@ -223,11 +223,12 @@ fn the_summary_counts_frozen_parameters_and_takes_any_input_size() {
     assert!(wide.to_string().contains("Input size (MB): 3.81"), "{wide}");
 }
 
-/// A one-panel figure with this title, x label and series label.
-fn titled(title: &str, x_label: &str, label: &str) -> Figure {
+/// A one-panel figure with this title, x and y labels and series label.
+fn titled(title: &str, x_label: &str, y_label: &str, label: &str) -> Figure {
     Figure::new(vec![Panel {
         title: title.into(),
         x_label: x_label.into(),
+        y_label: y_label.into(),
         ylim: (0.0, 1.0),
         hline: None,
         series: vec![Series::line(label, vec![(1.0, 0.2), (2.0, 0.5)])],
@@ -235,15 +236,19 @@ fn titled(title: &str, x_label: &str, label: &str) -> Figure {
     .unwrap()
 }
 
-/// The RGB pixels of a PNG file, and its width.
-fn pixels(path: &std::path::Path) -> (Vec<u8>, usize) {
+/// The RGB pixels of a PNG file (RGB or RGBA), its width and its height.
+fn pixels(path: &std::path::Path) -> (Vec<u8>, usize, usize) {
     let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
-    assert_eq!(info.color_type, png::ColorType::Rgb);
     buf.truncate(info.buffer_size());
-    (buf, info.width as usize)
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf,
+        png::ColorType::Rgba => buf.chunks(4).flat_map(|p| p[..3].to_vec()).collect(),
+        other => panic!("{}: {other:?} pixels", path.display()),
+    };
+    (rgb, info.width as usize, info.height as usize)
 }
 
 /// The rows `rows` of an RGB picture of `width` pixels.
@@ -255,21 +260,28 @@ fn band(rgb: &[u8], width: usize, rows: std::ops::Range<usize>) -> &[u8] {
 fn japanese_text_is_drawn_with_real_glyphs_in_png_and_svg() {
     let dir = std::env::temp_dir().join(format!("mnist_lab_cjk_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let japanese = titled("実験1：損失", "エポック（回）", "訓練データの損失");
+    let japanese = titled(
+        "実験1：損失",
+        "エポック（回）",
+        "損失（交差エントロピー）",
+        "訓練データの損失",
+    );
     japanese.save(dir.join("ja.png")).unwrap();
     // Characters no font has: drawn as the font's empty box (.notdef), as garbled text is.
-    titled("\u{e000}\u{e001}1\u{e002}\u{e003}\u{e004}", "x", "y")
+    titled("\u{e000}\u{e001}1\u{e002}\u{e003}\u{e004}", "x", "y", "y")
         .save(dir.join("boxes.png"))
         .unwrap();
-    titled("実実1実実実", "x", "y")
+    titled("実実1実実実", "x", "y", "y")
         .save(dir.join("same.png"))
         .unwrap();
-    let (ja, width) = pixels(&dir.join("ja.png"));
-    let (boxes, _) = pixels(&dir.join("boxes.png"));
-    let (same, _) = pixels(&dir.join("same.png"));
-    // The title is in the top 30 rows: inked, and not boxes; and its characters differ from
+    let (ja, width, height) = pixels(&dir.join("ja.png"));
+    let (boxes, _, _) = pixels(&dir.join("boxes.png"));
+    let (same, _, _) = pixels(&dir.join("same.png"));
+    // For print: three times the figure's size on screen.
+    assert_eq!((width, height), (3 * 480, 3 * 340));
+    // The title is in the top 90 rows: inked, and not boxes; and its characters differ from
     // each other (boxes, or one glyph for all, would not).
-    let title = |rgb| band(rgb, width, 0..30).to_vec();
+    let title = |rgb| band(rgb, width, 0..90).to_vec();
     assert!(title(&ja).iter().any(|&v| v < 100), "no ink in the title");
     assert_ne!(
         title(&ja),
@@ -289,7 +301,12 @@ fn japanese_text_is_drawn_with_real_glyphs_in_png_and_svg() {
         let content = &text[text.find('>').unwrap()..text.find("</text>").unwrap()];
         assert!(content.is_ascii(), "a <text> with Japanese: {content}");
     }
-    for words in ["実験1：損失", "エポック（回）", "訓練データの損失"] {
+    for words in [
+        "実験1：損失",
+        "エポック（回）",
+        "損失（交差エントロピー）",
+        "訓練データの損失",
+    ] {
         let at = svg
             .find(&format!("<title>{words}</title>"))
             .unwrap_or_else(|| panic!("{words} not in the SVG"));
@@ -299,9 +316,12 @@ fn japanese_text_is_drawn_with_real_glyphs_in_png_and_svg() {
             segments > 20 * words.chars().count() / 2,
             "{words}: {segments} segments"
         );
+        // The y label stands up the axis, as its text would.
+        let turned = path.contains("transform=\"rotate(270");
+        assert_eq!(turned, words.starts_with("損失（"), "{words}: {path:.200}");
     }
     // Text DejaVu covers stays text, as before.
-    assert!(titled("loss", "epoch", "train")
+    assert!(titled("loss", "epoch", "cross-entropy", "train")
         .to_svg()
         .unwrap()
         .contains(">\nloss\n</text>"));
