@@ -23,6 +23,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # version, put back when grading.
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# Feedback shows what each test printed (the failed test's message), but not the hidden tests'
+# code: nbgrader's default would hand it to every student with their feedback. A cell's printed
+# lines, which the kernel sends one by one, are shown as one block.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 
 # Seconds per cell while grading: the first `:dep` cell of a kernel compiles the crate (about
 # 20 s on 2 cores from the warm build, several minutes without it); a training cell takes as

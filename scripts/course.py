@@ -3,12 +3,14 @@
 
     course.py DIR [CRATE]
 
-DIR gets nbgrader_config.py (nbgrader's settings for the Rust kernel), templates/ (the feedback
-page without MathJax from the web) and source/NAME/ for each assignment of assignments/source/
-that DIR does not have yet. In the notebooks, the line that
-loads the crate (`:dep mnist_lab = { path = "..." }`, relative to the repository) is given the
-crate's absolute path (CRATE, default this repository's crate/), so that every copy nbgrader
-makes of them (released, fetched, submitted, autograded) loads the same crate from any folder.
+DIR gets nbgrader_config.py (nbgrader's settings for the Rust kernel; one that the instructor
+changed is kept), templates/ (the feedback page without MathJax from the web) and source/NAME/
+for each assignment that DIR does not have yet. They come from the assignments/ folder beside
+CRATE (default this repository's crate/; on a course server, the shared install's
+course/crate). In the notebooks, the line that loads the crate (`:dep mnist_lab = { path =
+"..." }`, relative to the repository) is given CRATE's absolute path, so that every copy
+nbgrader makes of them (released, fetched, submitted, autograded) loads the same crate from
+any folder.
 """
 import re
 import shutil
@@ -18,7 +20,6 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = REPO / "assignments"
 DEP = re.compile(r'^:dep mnist_lab = \{ path = "[^"]*" \}$', re.M)
 
 
@@ -39,11 +40,18 @@ def main():
     crate = Path(sys.argv[2] if len(sys.argv) == 3 else REPO / "crate").resolve()
     if not (crate / "Cargo.toml").is_file():
         sys.exit(f"course: {crate} is not the mnist_lab crate (no Cargo.toml there)")
+    assignments = crate.parent / "assignments"
+    if not (assignments / "nbgrader_config.py").is_file():
+        sys.exit(f"course: there are no assignments beside the crate (no {assignments / 'nbgrader_config.py'})")
     (course / "source").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ASSIGNMENTS / "nbgrader_config.py", course / "nbgrader_config.py")
-    shutil.copytree(ASSIGNMENTS / "templates", course / "templates", dirs_exist_ok=True)
-    print(f"course folder {course} (nbgrader_config.py and templates/ written)")
-    for folder in sorted(p for p in (ASSIGNMENTS / "source").iterdir() if p.is_dir()):
+    config, ours = course / "nbgrader_config.py", assignments / "nbgrader_config.py"
+    if config.exists() and config.read_bytes() != ours.read_bytes():
+        print(f"course folder {course}: its nbgrader_config.py differs from {ours}, left as it is")
+    else:
+        shutil.copyfile(ours, config)
+        print(f"course folder {course} (nbgrader_config.py written)")
+    shutil.copytree(assignments / "templates", course / "templates", dirs_exist_ok=True)
+    for folder in sorted(p for p in (assignments / "source").iterdir() if p.is_dir()):
         target = course / "source" / folder.name
         if target.exists():
             print(f"  {folder.name}: already there, left as it is")

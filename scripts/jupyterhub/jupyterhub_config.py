@@ -34,6 +34,10 @@ c.Spawner.environment = {
     "MNIST_LAB_HOME": home,
     "PATH": os.pathsep.join([os.path.join(home, "venv", "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
     "JUPYTER_PATH": os.path.join(home, "venv", "share", "jupyter"),
+    # nbgrader: the exchange (read by the install's etc/jupyter/nbgrader_config.py) and who the
+    # instructor is (their server opens in the course folder: scripts/jupyterhub/singleuser).
+    "MNIST_LAB_EXCHANGE": os.environ.get("MNIST_LAB_EXCHANGE", "/srv/nbgrader/exchange"),
+    "MNIST_LAB_INSTRUCTOR": os.environ.get("MNIST_LAB_INSTRUCTOR", ""),
 }
 # The first kernel of a student compiles a cell against the shared warm build: seconds, but a
 # loaded server can take longer to start than JupyterHub's default allows.

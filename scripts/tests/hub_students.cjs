@@ -5,7 +5,7 @@
 // which makes the users, starts the hub and stops it.
 // Environment: PLAYWRIGHT_CORE (module path), HUB_URL, STUDENTS_FILE (JSON list of
 // {name, password, cell_file}), CELL_ANCHOR (a line of the cell to edit), SHOT_DIR.
-const { launch, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
+const { launch, login, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
 const fs = require("fs");
 const path = require("path");
 
@@ -32,12 +32,9 @@ async function student({ name, password, cell_file }) {
     });
     let executeRequests = 0;
     let kernelReady = false;
-    await page.goto(`${process.env.HUB_URL}/hub/login`);
-    await page.fill("#username_input", name);
-    await page.fill("#password_input", password);
     const t0 = Date.now();
-    await page.click("#login_submit");
     // The hub starts the student's server, then JupyterLab opens in ~/mnist-lab.
+    await login(page, process.env.HUB_URL, name, password);
     await page.locator(".jp-DirListing-item", { hasText: "notebooks" }).dblclick();
     report.lab_seconds = (Date.now() - t0) / 1000;
     await page.locator(".jp-DirListing-item", { hasText: "experiment1_minimnist.ipynb" }).dblclick();

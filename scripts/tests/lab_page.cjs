@@ -1,6 +1,6 @@
-// What the browser drivers (browser_experiment1.cjs, hub_students.cjs) do alike in JupyterLab:
-// start headless Chromium, press Run > Run All Cells, wait for Experiment 1 to finish, and read
-// its cell's output and figure.
+// What the browser drivers (browser_experiment1.cjs, hub_students.cjs, hub_assignment.cjs) do
+// alike in JupyterLab: start headless Chromium, log in at the hub, press Run > Run All Cells,
+// wait for Experiment 1 to finish, and read its cell's output and figure.
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 
 /** Debian's Chromium, headless, through Playwright. */
@@ -9,6 +9,16 @@ function launch() {
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
+}
+
+/** Logs `name` in at the hub `hubUrl` and waits for JupyterLab's file browser: the hub has
+ * started their server (on the first login, it makes their folder). */
+async function login(page, hubUrl, name, password) {
+  await page.goto(`${hubUrl}/hub/login`);
+  await page.fill("#username_input", name);
+  await page.fill("#password_input", password);
+  await page.click("#login_submit");
+  await page.locator(".jp-DirListing-item").first().waitFor();
 }
 
 /** Run > Run All Cells, from the menu, as a student does. */
@@ -42,4 +52,4 @@ async function experimentOutput(cell) {
   return { output_text, figure, figure_visible, figure_size: box && [Math.round(box.width), Math.round(box.height)] };
 }
 
-module.exports = { launch, runAll, waitForExperiment1, experimentOutput };
+module.exports = { launch, login, runAll, waitForExperiment1, experimentOutput };

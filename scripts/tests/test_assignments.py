@@ -3,6 +3,7 @@ folder made by scripts/course: the released version holds neither solutions nor 
 and its stub compiles and fails clearly; three submissions (right, partly wrong, not
 compiling) are autograded to full, partial and zero marks, and each student's feedback page
 names the failed test with its message and works offline."""
+import html
 import re
 import subprocess
 import sys
@@ -67,6 +68,24 @@ def test_the_course_folder_loads_the_crate_by_its_absolute_path(course):
     assert f':dep mnist_lab = {{ path = "{SCRIPTS.parent / "crate"}" }}' in code_sources(nb)
     again = subprocess.run([str(SCRIPTS / "course"), str(course)], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "softmax: already there, left as it is" in again.stdout, again.stdout
+
+
+def page_text(page):
+    """The text a reader sees on an HTML page: without tags (the code's colours), unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def hidden_tests(nb):
+    """The lines that only `nb`'s hidden tests have (not a line that is also outside them, nor
+    a short one such as "}")."""
+    inside, outside, hidden = set(), set(), False
+    for cell in nb.cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                hidden = "BEGIN" in line
+            else:
+                (inside if hidden else outside).add(line.strip())
+    return sorted(line for line in inside - outside if len(line) > 12)
 
 
 def secrets(nb):
@@ -178,8 +197,14 @@ def test_feedback_names_the_failed_test_with_its_message_and_works_offline(cours
     carol = (course / "feedback" / "carol" / "softmax" / "softmax.html").read_text()
     # The compiler's own words under her cell, and the tests that needed it.
     assert "expected `;`, found `}`" in carol and "cannot find function `softmax` in this scope" in carol
+    hidden = hidden_tests(nbformat.read(course / "source" / "softmax" / "softmax.ipynb", as_version=4))
+    assert "check_batch(&[[0.0, 0.0, 800.0]], &[0])?;" in hidden
     for page, score in ((alice, "4.0"), (bob, "2.0"), (carol, "0.0")):
         assert f"Score: {score} / 5.0" in page
+        # What the hidden tests printed is there (bob's message above), not their code. (Where a
+        # test does not compile, as carol's, the compiler's message quotes the lines it failed on.)
+        if page is not carol:
+            assert not [line for line in hidden if line in page_text(page)]
         # Offline: nothing loaded from the web (nbgrader's MathJax script is left out).
         assert not re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', page), "a resource from the web"
 
