@@ -113,6 +113,43 @@ def test_a_panic_on_another_thread_is_reported_by_the_usual_hook(kc):
     assert "worker gave up" in text and "worker failed: true" in text, text
 
 
+def ok_text(kc, code):
+    """Runs `code`, which must succeed; what it printed."""
+    messages, reply = execute(kc, code)
+    assert reply["status"] == "ok", (reply, errors(messages))
+    return streams(messages)
+
+
+def test_a_cell_that_fails_at_run_time_keeps_the_earlier_values(kc):
+    # Experiment 1's case: the cell that made `net` and `nepoch` runs again with another network
+    # and fails half-way, after defining them again (a `?` error, then a panic). Both keep the
+    # values of the run before, with their types, as in a Python notebook; a variable that only
+    # the failed cell defined is not there.
+    ok_text(kc, "let net = Mlp::new(&[784, 100, 10], Device::Cpu)?;\nlet nepoch: usize = 3;\n"
+                "let mut history = History::new();")
+    messages, reply = execute(kc, 'let net = Mlp::new(&[784, 50, 10], Device::Cpu)?;\nlet nepoch: usize = 7;\n'
+                                  'let fresh = 1;\nlet n: i32 = "x".parse()?;\nprintln!("{n} {fresh}");')
+    assert_failed(messages, reply, "Error", "invalid digit found in string")
+    assert ok_text(kc, 'println!("{} parameters, {nepoch} epochs", net.num_parameters());') == "79510 parameters, 3 epochs\n"
+    messages, reply = execute(kc, 'println!("{fresh}");')
+    assert reply["status"] == "error" and "fresh" in reply["evalue"], reply
+    # A panic, and a new value of another type: the old one comes back, with its type.
+    messages, reply = execute(kc, 'let net = "not a network";\nlet nepoch: usize = 9;\n'
+                                  'assert!(nepoch < 5, "too many epochs: {nepoch}");')
+    assert_failed(messages, reply, "Panic", "too many epochs: 9")
+    assert ok_text(kc, 'println!("{} parameters, {nepoch} epochs", net.num_parameters());') == "79510 parameters, 3 epochs\n"
+    # A cell that succeeds keeps its new values, as before.
+    assert ok_text(kc, "let nepoch: usize = 4;\nhistory.push(1, Metrics { loss: 0.5, accuracy: 0.9 }, "
+                       "Metrics { loss: 0.6, accuracy: 0.8 });\nprintln!(\"{nepoch}\");") == "4\n"
+    # A cell that moves the old value before it fails cannot give it back: that variable is gone
+    # (and the others are not).
+    messages, reply = execute(kc, 'let history = { let h = history; h };\nlet n: i32 = "x".parse()?;')
+    assert_failed(messages, reply, "Error", "invalid digit found in string")
+    assert ok_text(kc, 'println!("{nepoch} epochs");') == "4 epochs\n"
+    messages, reply = execute(kc, 'println!("{}", history.len());')
+    assert reply["status"] == "error" and "history" in reply["evalue"], reply
+
+
 def test_nbclient_stops_at_the_failed_cell():
     """nbclient (which nbconvert and nbgrader run) raises at the first failed cell, whatever
     failed, and names it."""
