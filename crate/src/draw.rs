@@ -1,11 +1,14 @@
-//! Drawing plumbing shared by the figures and the pictures: pictures made through plotters'
-//! file-based bitmap backend, and drawings saved for a report (SVG, or PNG at print size).
+//! Drawing plumbing shared by the figures and the pictures: pictures drawn in memory through
+//! plotters' bitmap backend and encoded as PNG or GIF, and drawings saved for a report (SVG,
+//! or PNG at print size).
 
 use crate::error::{Error, Result};
 use crate::fonts::{outline_text, Texts};
+use plotters::coord::Shift;
+use plotters::prelude::*;
 use resvg::{tiny_skia, usvg};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// PNG pixels per pixel on screen in a saved drawing: a two-panel figure (960 × 340 on screen)
 /// is saved as 2880 × 1020, 300 dots per inch over 24 cm of a printed page.
@@ -57,20 +60,63 @@ pub(crate) fn write_error(path: &Path, e: impl fmt::Display) -> Error {
     ))
 }
 
-/// Runs `write` on a fresh temporary path with extension `ext`, returns the file's bytes and
-/// removes it (plotters encodes PNG and GIF only into files).
-pub(crate) fn with_temp_file(
-    ext: &str,
-    write: impl FnOnce(&Path) -> Result<()>,
+/// The RGB pixels (plotters' bitmap layout) of a picture of `size` that `draw` draws, in
+/// memory: no file, so no other user of the machine can plant one in its way.
+pub(crate) fn rgb_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(rgb)
+}
+
+/// RGB pixels of `size` as PNG bytes.
+pub(crate) fn png_of(size: (u32, u32), rgb: &[u8]) -> Result<Vec<u8>> {
+    let fail = |e: png::EncodingError| Error::Io(format!("cannot encode the picture as PNG: {e}"));
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgb).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(bytes)
+}
+
+/// Frames of RGB pixels of `size` as an endlessly repeating GIF, `delay_ms` milliseconds each
+/// (encoded as plotters' GIF backend does).
+pub(crate) fn gif_of_frames(
+    size: (u32, u32),
+    frames: impl IntoIterator<Item = Vec<u8>>,
+    delay_ms: u32,
 ) -> Result<Vec<u8>> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("mnist_lab-{}-{n}.{ext}", std::process::id()));
-    let result = write(&path).and_then(|()| {
-        std::fs::read(&path)
-            .map_err(|e| Error::Io(format!("cannot read back {}: {e}", path.display())))
-    });
-    let _ = std::fs::remove_file(&path);
-    result
+    let fail = |e: String| Error::Io(format!("cannot encode the animation: {e}"));
+    let (w, h) = (u16::try_from(size.0), u16::try_from(size.1));
+    let (Ok(w), Ok(h)) = (w, h) else {
+        return Err(fail(format!(
+            "{} × {} pixels is larger than a GIF can be (65535 × 65535)",
+            size.0, size.1
+        )));
+    };
+    let mut bytes = Vec::new();
+    {
+        let mut encoder =
+            gif::Encoder::new(&mut bytes, w, h, &[]).map_err(|e| fail(e.to_string()))?;
+        encoder
+            .set_repeat(gif::Repeat::Infinite)
+            .map_err(|e| fail(e.to_string()))?;
+        for rgb in frames {
+            let mut frame = gif::Frame::from_rgb_speed(w, h, &rgb, 10);
+            frame.delay = ((delay_ms + 5) / 10).min(u16::MAX as u32) as u16;
+            encoder
+                .write_frame(&frame)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    Ok(bytes)
 }

@@ -4,7 +4,7 @@
 
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{save_svg_or_png, with_temp_file, write_error};
+use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, write_error};
 use crate::error::{Error, Result};
 use crate::fonts::{family, outline_text, register_fonts, Texts};
 use crate::model::Mlp;
@@ -533,10 +533,10 @@ pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
 
 /// `picture` as PNG bytes, at its size on screen.
 pub(crate) fn png_bytes(picture: &impl Picture) -> Result<Vec<u8>> {
-    with_temp_file("png", |path| {
-        let root = BitMapBackend::new(path, picture.size()).into_drawing_area();
-        picture.draw_on(&root).map_err(|e| write_error(path, e))
-    })
+    let size = picture.size();
+    let rgb = rgb_of(size, |root| picture.draw_on(root))
+        .map_err(|e| Error::Io(format!("cannot draw the picture: {e}")))?;
+    png_of(size, &rgb)
 }
 
 /// An animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
@@ -546,15 +546,11 @@ pub(crate) fn gif_of(frames: &[impl Picture], delay_ms: u32) -> Result<Animation
         .iter()
         .map(Picture::size)
         .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
-    let gif = with_temp_file("gif", |path| {
-        let fail = |e: String| Error::Io(format!("cannot write the animation: {e}"));
-        let root = BitMapBackend::gif(path, size, delay_ms)
-            .map_err(|e| fail(e.to_string()))?
-            .into_drawing_area();
-        for f in frames {
-            f.draw_on(&root).map_err(fail)?;
-        }
-        Ok(())
-    })?;
+    let fail = |e: String| Error::Io(format!("cannot draw the animation: {e}"));
+    let rgb = frames
+        .iter()
+        .map(|f| rgb_of(size, |root| f.draw_on(root)).map_err(fail))
+        .collect::<Result<Vec<_>>>()?;
+    let gif = gif_of_frames(size, rgb, delay_ms)?;
     Ok(Animation { gif })
 }

@@ -122,3 +122,33 @@ fn predictions_confusion_matrix_and_mistakes_agree_with_evaluate() {
     cm.figure("confusion").save(&path).unwrap();
     assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
 }
+
+/// Pictures and animations are encoded in memory: files or folders that another user of a
+/// shared machine plants at the temporary paths the crate used to write through
+/// (`/tmp/mnist_lab-PID-N.png`) neither break them nor get written to.
+#[test]
+fn pictures_do_not_go_through_temporary_files() {
+    let planted: Vec<_> = (0..64)
+        .flat_map(|n| ["png", "gif"].map(|ext| (n, ext)))
+        .map(|(n, ext)| {
+            std::env::temp_dir().join(format!("mnist_lab-{}-{n}.{ext}", std::process::id()))
+        })
+        .collect();
+    for path in &planted {
+        std::fs::create_dir_all(path).unwrap();
+    }
+    let grid = ImageGrid {
+        title: "digits".into(),
+        images: vec![vec![0.5; 784]; 2],
+        captions: vec!["a".into(), "b".into()],
+        cols: 2,
+        limit: None,
+    };
+    let png = grid.to_png();
+    let gif = Animation::new(&[grid.clone(), grid], 100);
+    for path in &planted {
+        let _ = std::fs::remove_dir(path);
+    }
+    assert!(png.unwrap().starts_with(b"\x89PNG"));
+    assert!(gif.unwrap().gif.starts_with(b"GIF89a"));
+}

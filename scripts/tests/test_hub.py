@@ -171,6 +171,12 @@ def test_three_students_log_in_at_once_and_run_their_own_experiment1(hub, tmp_pa
     for target in ("course/notebooks/intruder", "venv/intruder", "evcxr-pool/template/intruder", "vendor/intruder"):
         assert as_user(b, "touch", str(SYSTEM / target)).returncode != 0, target
     assert as_user(b, "sh", "-c", f"echo x >> {SYSTEM / 'course' / 'crate' / 'src' / 'lib.rs'}").returncode != 0
+    # Nor make it unusable: no file of it is writable by all, and no student can hold a lock
+    # that setup takes (it would wait for them).
+    writable = subprocess.run(["find", str(SYSTEM), "-perm", "-o+w", "!", "-type", "l"], capture_output=True, text=True)
+    assert writable.stdout == "", writable.stdout
+    for lock in ("setup.lock", "evcxr-pool/template.lock", "venv/.lock"):
+        assert as_user(b, "flock", "-n", str(SYSTEM / lock), "true").returncode != 0, lock
 
 
 # The matmul assignment: what each student answers in its `matmul` cell (None: the source
