@@ -19,6 +19,8 @@ pub enum Error {
     Torch(String),
     /// Reading or writing a file failed.
     Io(String),
+    /// Kernel → Interrupt stopped a computation that has no partial result to return.
+    Interrupted(String),
 }
 
 /// The crate's result type.
@@ -32,7 +34,8 @@ impl Error {
             | Error::Data(m)
             | Error::OutOfMemory(m)
             | Error::Torch(m)
-            | Error::Io(m) => m,
+            | Error::Io(m)
+            | Error::Interrupted(m) => m,
         }
     }
 }
@@ -61,7 +64,15 @@ impl From<tch::TchError> for Error {
             other => other.to_string(),
         };
         let first = libtorch_message(&text);
-        if is_out_of_memory(&text) {
+        if text.contains("from the 'CUDA' backend") || text.contains("Found no NVIDIA driver") {
+            // libtorch without CUDA lists every backend it has instead; with CUDA but no
+            // driver, it says so among other lines.
+            Error::InvalidArgument(
+                "there is no usable GPU (CUDA) here: this machine's libtorch cannot run on one.\n\
+                 Use Device::cuda_if_available(), which is the CPU where there is no GPU, or Device::Cpu."
+                    .into(),
+            )
+        } else if is_out_of_memory(&text) {
             Error::OutOfMemory(format!(
                 "out of memory: {first}\n\
                  Try a smaller network (fewer or narrower layers in `neurons`) or a smaller batch size."

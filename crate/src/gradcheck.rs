@@ -16,7 +16,8 @@ use tch::{Kind, Tensor};
 /// `loss` must compute the loss from the current values of `params` (it is called twice per
 /// parameter element, with that element moved); the parameters are put back as they were.
 /// Use float64 parameters: in float32 the difference of two nearby losses loses most of its
-/// digits (see [`relative_difference`]).
+/// digits (see [`relative_difference`]); integer parameters are refused. Kernel → Interrupt
+/// stops it with an error, the parameters unchanged.
 ///
 /// ```
 /// # use mnist_lab::gradcheck::numerical_gradient;
@@ -37,6 +38,21 @@ pub fn numerical_gradient(
             "the step eps must be a small positive number, such as 1e-6, not {eps}"
         )));
     }
+    for (i, param) in params.iter().enumerate() {
+        if !matches!(
+            param.kind(),
+            Kind::Half | Kind::BFloat16 | Kind::Float | Kind::Double
+        ) {
+            return Err(Error::InvalidArgument(format!(
+                "parameter {i} holds {:?} numbers, which cannot move by eps; a gradient needs \
+                 floating-point parameters, best Kind::Double (e.g. Tensor::from_slice(&[2.0f64, 1.0]))",
+                param.kind()
+            )));
+        }
+    }
+    crate::interrupt::watch();
+    let total: i64 = params.iter().map(|p| p.numel() as i64).sum();
+    let mut done = 0;
     let _no_grad = tch::no_grad_guard();
     let mut grads = Vec::with_capacity(params.len());
     for param in params {
@@ -44,6 +60,16 @@ pub fn numerical_gradient(
         let n = flat.size()[0];
         let mut slopes = Vec::with_capacity(n as usize);
         for i in 0..n {
+            // Kernel → Interrupt: stop here, with the parameters as they were.
+            if crate::interrupt::interrupted() {
+                crate::interrupt::acknowledge();
+                return Err(Error::Interrupted(format!(
+                    "numerical_gradient stopped at Kernel → Interrupt, after {done} of {total} \
+                     parameter elements; the parameters are unchanged. Run the cell again for the \
+                     whole gradient (on fewer or smaller parameters, it is faster)."
+                )));
+            }
+            done += 1;
             // A view of the one element: filling it changes the parameter itself.
             let mut element = flat.f_get(i)?;
             let original = element.double_value(&[]);
@@ -110,5 +136,20 @@ mod tests {
         assert!(err
             .to_string()
             .contains("eps must be a small positive number"));
+    }
+
+    /// Whole numbers cannot move by eps: an int64 parameter gave [500000, -1500000, 2500000]
+    /// for the gradient [2, -4, 6] of sum(w²).
+    #[test]
+    fn integer_parameters_are_refused() {
+        let w = Tensor::from_slice(&[1i64, -2, 3]);
+        let loss = || Ok((&w * &w).sum(Kind::Double).double_value(&[]));
+        let m = numerical_gradient(loss, &[&w], 1e-6)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.starts_with("parameter 0 holds Int64 numbers, which cannot move by eps"),
+            "{m}"
+        );
     }
 }

@@ -23,6 +23,13 @@ pub struct Epoch {
     pub test: Metrics,
 }
 
+impl Epoch {
+    /// Whether both losses are finite numbers (not NaN, not infinite).
+    fn is_finite(&self) -> bool {
+        self.train.loss.is_finite() && self.test.loss.is_finite()
+    }
+}
+
 impl fmt::Display for Epoch {
     /// The course's table row `epoch lossL lossT rateL rateT`: losses to 5 decimals, rates to 4.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,10 +70,29 @@ impl History {
     /// let row = history.push(1, learn, test);
     /// assert_eq!(row.to_string(), "1   0.35000   0.30000   0.9000   0.9100");
     /// ```
+    ///
+    /// The first row whose loss is not a number (or infinite) is preceded by a line that says
+    /// the training diverged and what usually causes it.
     pub fn push(&mut self, epoch: usize, train: Metrics, test: Metrics) -> Epoch {
         let row = Epoch { epoch, train, test };
+        if self.diverged_at().is_none() && !row.is_finite() {
+            println!(
+                "# training diverged at epoch {epoch}: the loss became {}; the usual cause is a \
+                 learning rate that is too large: try one 10 times smaller",
+                if row.train.loss.is_finite() {
+                    row.test.loss
+                } else {
+                    row.train.loss
+                }
+            );
+        }
         self.epochs.push(row);
         row
+    }
+
+    /// The first epoch whose loss is not a finite number (the training diverged), if any.
+    pub fn diverged_at(&self) -> Option<usize> {
+        self.epochs.iter().find(|e| !e.is_finite()).map(|e| e.epoch)
     }
 
     /// Number of epochs recorded.

@@ -4,17 +4,26 @@
 //! repeat the course's experiments with multilayer perceptrons on handwritten digits, on
 //! libtorch through `tch` (CUDA when a GPU is usable, the CPU otherwise).
 //!
-//! The modules follow the notebook's steps:
-//! [`device`](mod@device) (where to compute), [`data`] (minimnist and MNIST, mini-batches),
-//! [`model`] (the MLP from `neurons`, the [`Model`] trait), [`cnn`] (a small convolutional
-//! network), [`loss`] (cross-entropy), [`optim`] (Adam, SGD), [`training`] (`train`,
-//! `evaluate`, `fit`, stopping), [`history`] (the epoch log), [`plot`] (learning curves),
-//! [`summary`](mod@summary) (parameter counts), [`predictions`] (predictions, mistakes,
-//! confusion matrix), [`pictures`] (weights and digits as pictures), [`scores`] (the class
-//! probabilities of a few digits, the frame of the training animation), [`gradcheck`]
-//! (gradients by finite differences, to check backpropagation), [`table`] (tabular data for
-//! regression), [`timing`] and [`matmul`] (the speed lesson: measuring, and matrix products
-//! written by hand); [`display`] is how all of it reaches the notebook.
+//! It follows the notebook's steps: [`Device`] (where to compute), [`minimnist`], [`mnist`]
+//! and [`DataLoader`] (the data, mini-batches), [`Mlp`] (the MLP from `neurons`, a [`Model`]),
+//! [`Cnn`] (a small convolutional network), [`CrossEntropyLoss`], [`Adam`] and [`Sgd`],
+//! [`train`], [`evaluate`] and [`fit`] (stopping with [`stop_requested`]), [`History`] (the
+//! epoch log), [`learning_curves`] and [`Figure`], [`summary()`] (parameter counts),
+//! [`predict`] and [`ConfusionMatrix`], [`pictures`] (weights and digits as pictures),
+//! [`Scores`] (the class probabilities of a few digits), [`gradcheck`] (gradients by finite
+//! differences, to check backpropagation), [`Table`] (tabular data for regression), [`timing`]
+//! and [`matmul`] (the speed lesson: measuring, and matrix products written by hand);
+//! [`display`] is how all of it reaches the notebook.
+//!
+//! The modules named like a cell's own variables (`history`, `loss`, `model`, `summary`,
+//! `scores`, ...) are private, their items re-exported here, so that `use mnist_lab::*;`
+//! brings no module of such a name: a cell that uses a variable it does not have gets "cannot
+//! find value `history`", not a message about a module. The modules a cell names in a path
+//! (`timing::seconds`, `matmul::blocked`, `gradcheck::numerical_gradient`) stay public.
+//!
+//! ```compile_fail
+//! use mnist_lab::history::History; // private: `History` is `mnist_lab::History`
+//! ```
 //!
 //! ```no_run
 //! use mnist_lab::*;
@@ -38,31 +47,31 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-pub mod cnn;
+mod cnn;
 pub mod data;
 pub mod device;
 pub mod display;
 mod draw;
-pub mod error;
+mod error;
 mod fonts;
 pub mod gradcheck;
-pub mod history;
+mod history;
 mod interrupt;
-pub mod loss;
+mod loss;
 pub mod matmul;
-pub mod model;
+mod model;
 pub mod notebook;
 mod numbers;
 pub mod optim;
 pub mod pictures;
-pub mod plot;
-pub mod predictions;
-pub mod scores;
-pub mod summary;
+mod plot;
+mod predictions;
+mod scores;
+mod summary;
 mod sys;
-pub mod table;
+mod table;
 pub mod timing;
-pub mod training;
+mod training;
 
 pub use cnn::Cnn;
 pub use data::{
@@ -83,7 +92,7 @@ pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series, Style};
 pub use predictions::{predict, ConfusionMatrix, Predictions};
 pub use scores::Scores;
-pub use summary::{summary, Summary};
+pub use summary::{summary, LayerRow, Summary};
 pub use table::{diabetes, Table};
 /// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a
 /// notebook needs no `:dep` of its own for it and always gets the same version.

@@ -135,7 +135,10 @@ pub fn learning_curves(
     let curve = |label: &str, value: fn(&Epoch) -> f64| Series::from_history(label, history, value);
     Figure::new(vec![
         Panel {
-            title: format!("loss (network = {network})"),
+            title: match history.diverged_at() {
+                Some(t) => format!("loss (network = {network}), diverged at epoch {t}"),
+                None => format!("loss (network = {network})"),
+            },
             x_label: "epoch".into(),
             y_label: "cross-entropy per digit".into(),
             ylim: loss_ylim,
@@ -177,24 +180,43 @@ impl Figure {
     /// A figure of `panels`, 480 × 340 pixels per panel (two panels fit JupyterLab's notebook
     /// column beside the file browser on a 1400-pixel-wide screen, without scrolling).
     pub fn new(panels: Vec<Panel>) -> Result<Figure> {
-        for p in &panels {
-            if p.ylim.0.partial_cmp(&p.ylim.1) != Some(std::cmp::Ordering::Less) {
-                return Err(Error::InvalidArgument(format!(
-                    "the y-range of panel '{}' is {:?}; the low end must be below the high end",
-                    p.title, p.ylim
-                )));
-            }
-        }
         let width = 480 * panels.len().max(1) as u32;
-        Ok(Figure {
+        let figure = Figure {
             panels,
             width,
             height: 340,
-        })
+        };
+        figure.check()?;
+        Ok(figure)
+    }
+
+    /// Whether the figure can be drawn: finite y-ranges, low end below high end, and finite x
+    /// values (an infinite range would have endless ticks). Checked again before drawing, since
+    /// the fields are public.
+    fn check(&self) -> Result<()> {
+        for p in &self.panels {
+            let (low, high) = p.ylim;
+            if !(low.is_finite() && high.is_finite() && low < high) {
+                return Err(Error::InvalidArgument(format!(
+                    "the y-range of panel '{}' is {:?}; give two finite numbers, the low end below the high end",
+                    p.title, p.ylim
+                )));
+            }
+            for s in &p.series {
+                if let Some(&(x, _)) = s.points.iter().find(|p| !p.0.is_finite()) {
+                    return Err(Error::InvalidArgument(format!(
+                        "the curve '{}' of panel '{}' has a point at x = {x}; every x must be a finite number",
+                        s.label, p.title
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The figure as an SVG document.
     pub fn to_svg(&self) -> Result<String> {
+        self.check()?;
         let mut svg = String::new();
         {
             let root =
@@ -263,8 +285,9 @@ impl Figure {
                 pad
             };
             let (xr, (y0, y1)) = ((x0 - pad)..(x1 + pad), panel.ylim);
+            // (At most 10: computed in f64, so that a range of 1e20 epochs cannot overflow.)
             let x_ticks = if whole_x {
-                ((x1 - x0) as usize + 1).min(10)
+                (x1 - x0).min(9.0) as usize + 1
             } else {
                 10
             };

@@ -55,8 +55,8 @@ pub fn train(
 /// Measures `net` on `dl` without changing it (no gradients): the course's `lossT` and `rateT`
 /// as [`Metrics`], measured as for [`train`].
 ///
-/// An interrupt does not cut a measurement short (its numbers would look right and be wrong):
-/// the pass ends, and the loop's [`stop_requested`] ends the training.
+/// Kernel → Interrupt ends the pass after the batch in progress, as for [`train`]: the numbers
+/// then cover the batches done, and a line says so (they are not the whole set's).
 pub fn evaluate(
     net: &impl Model,
     loss_func: &CrossEntropyLoss,
@@ -101,17 +101,22 @@ fn run_epoch(
         samples += lab.size().first().copied().unwrap_or(0) as usize;
         if training {
             progress.update(done, samples);
-            if crate::interrupt::interrupted() {
-                break;
-            }
+        }
+        if crate::interrupt::interrupted() {
+            break;
         }
     }
     progress.finish();
-    if training && done < dl.num_batches() {
+    if done < dl.num_batches() {
         crate::interrupt::acknowledge();
+        let (pass, numbers) = if training {
+            ("epoch", "training loss and rate")
+        } else {
+            ("evaluation", "loss and rate")
+        };
         println!(
-            "Interrupted: this epoch stopped after batch {done} of {}; its training loss and \
-             rate cover those {samples} samples.",
+            "Interrupted: this {pass} stopped after batch {done} of {}; its {numbers} cover \
+             those {samples} samples only.",
             dl.num_batches()
         );
     }
@@ -255,7 +260,7 @@ pub const STOP_FILE: &str = "STOP";
 /// True when the notebook asked the training to stop: Kernel → Interrupt was chosen while the
 /// cell ran (in the project's kernel; true from then to the end of the cell), or a file named
 /// `STOP` exists in the kernel's working folder (a notebook's own folder; it is removed, so the
-/// next run starts normally).
+/// next run starts normally, and a line says that it stopped the run).
 ///
 /// Check it once per epoch and `break`: the cell then goes on with the epochs done so far
 /// (learning curves, final numbers), and every variable survives. An interrupt also ends the
@@ -278,5 +283,10 @@ pub fn stop_requested() -> bool {
         crate::interrupt::acknowledge();
         return true;
     }
-    std::fs::remove_file(STOP_FILE).is_ok()
+    let found = std::fs::remove_file(STOP_FILE).is_ok();
+    if found {
+        // Say why: a file left from an earlier run stops the next one after its first epoch.
+        println!("Stopping: found the file {STOP_FILE} beside the notebook (it is removed now).");
+    }
+    found
 }

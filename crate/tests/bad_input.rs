@@ -140,3 +140,18 @@ fn shuffled_batches_gather_each_sample_once() {
     seen.sort();
     assert_eq!(seen, (0..10).collect::<Vec<_>>());
 }
+
+/// A GPU asked for on a machine without one: one short message that says so and what to use,
+/// not libtorch's list of backends (1.3 kB, with a line for "Facebook employees").
+#[test]
+fn a_gpu_that_is_not_there_is_named_as_such() {
+    if tch::Cuda::is_available() {
+        return;
+    }
+    let m = Mlp::new(&[784, 10], Device::Cuda(0))
+        .unwrap_err()
+        .to_string();
+    assert!(m.starts_with("there is no usable GPU (CUDA) here"), "{m}");
+    assert!(m.contains("Device::cuda_if_available()"), "{m}");
+    assert!(m.len() < 300 && !m.contains("Facebook"), "{m}");
+}

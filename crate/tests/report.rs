@@ -109,7 +109,46 @@ fn an_empty_log_or_a_bad_range_is_explained() {
     let m = learning_curves(&history(), "[784, 10]", (1.0, 0.0), (0.8, 1.025))
         .unwrap_err()
         .to_string();
-    assert!(m.contains("the low end must be below the high end"), "{m}");
+    assert!(m.contains("the low end below the high end"), "{m}");
+}
+
+/// Limits and x values that would have no end of ticks (the drawing used to hang on an infinite
+/// y-limit, and to overflow on whole-number x values near 1e20) are refused with a message,
+/// also when the figure was built from its public fields.
+#[test]
+fn infinite_limits_and_huge_ranges_are_refused_or_drawn() {
+    let m = learning_curves(&history(), "x", (0.0, f64::INFINITY), (0.8, 1.0))
+        .unwrap_err()
+        .to_string();
+    assert!(m.contains("give two finite numbers"), "{m}");
+    let mut fig = learning_curves(&history(), "x", (0.0, 1.0), (0.8, 1.0)).unwrap();
+    fig.panels[0].ylim = (f64::NAN, 1.0);
+    let m = fig.to_svg().unwrap_err().to_string();
+    assert!(
+        m.contains("the y-range of panel 'loss (network = x)' is (NaN, 1.0)"),
+        "{m}"
+    );
+    let points = |x: f64| vec![Series::line("a", vec![(0.0, 0.5), (x, 0.5)])];
+    let panel = |series| Panel {
+        title: "t".into(),
+        x_label: "x".into(),
+        y_label: "y".into(),
+        ylim: (0.0, 1.0),
+        hline: None,
+        series,
+    };
+    let m = Figure::new(vec![panel(points(f64::INFINITY))])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        m.contains("has a point at x = inf; every x must be a finite number"),
+        "{m}"
+    );
+    // Whole numbers far apart: drawn, with at most 10 ticks.
+    assert!(Figure::new(vec![panel(points(1e20))])
+        .unwrap()
+        .to_svg()
+        .is_ok());
 }
 
 /// Values outside the y-range are not pinned to the panel's edge (matplotlib draws no dot
@@ -325,4 +364,25 @@ fn japanese_text_is_drawn_with_real_glyphs_in_png_and_svg() {
         .to_svg()
         .unwrap()
         .contains(">\nloss\n</text>"));
+}
+
+/// A run whose loss became NaN (a learning rate far too large) says so: the epoch it diverged
+/// at, in the loss panel's title (and in a line before its table row).
+#[test]
+fn a_diverged_run_is_named_in_the_figure() {
+    let mut h = history();
+    assert_eq!(h.diverged_at(), None);
+    let nan = Metrics {
+        loss: f64::NAN,
+        accuracy: 0.085,
+    };
+    h.push(6, nan, nan);
+    h.push(7, nan, nan);
+    assert_eq!(h.diverged_at(), Some(6));
+    let fig = learning_curves(&h, "[784, 10]", (-0.05, 1.0), (0.8, 1.025)).unwrap();
+    assert_eq!(
+        fig.panels[0].title,
+        "loss (network = [784, 10]), diverged at epoch 6"
+    );
+    assert!(fig.to_svg().is_ok());
 }

@@ -164,6 +164,8 @@ def test_a_stop_file_ends_training_and_keeps_the_variables(kernel):
     done = int(re.search(r"epochs done: (\d+)", "\n".join(l for _, l in lines)).group(1))
     assert 2 <= done <= 4, lines
     assert any(l == f"stopped after epoch {done}" for _, l in lines)
+    # It says why it stopped (a file left from an earlier run would stop a run unexplained).
+    assert "Stopping: found the file STOP beside the notebook (it is removed now)." in [l for _, l in lines]
     assert not STOP.exists()
     after, _ = execute(kc, 'println!("kept: {} epochs, {} parameters", history.len(), net.num_parameters());')
     assert ("kept: %d epochs, 1796010 parameters" % done) in [l for _, l in after], after
@@ -204,6 +206,71 @@ println!("stop requested: {}", stop_requested());""")
     text = [l for _, l in after]
     assert f"kept: {done} epochs, 1796010 parameters" in text, text
     assert not any(l.startswith("Interrupted") for l in text) and "stop requested: false" in text, text
+
+
+EVALUATE = """println!("measuring: starting");
+for pass in 1..=500 {
+    let m = evaluate(&net, &loss_func, &dl_l)?;
+    if stop_requested() {
+        println!("measuring: stopped in pass {pass}, accuracy {:.2}", m.accuracy);
+        break;
+    }
+}"""
+
+
+def test_an_interrupt_stops_a_measurement_with_a_message(kernel):
+    # 500 passes over minimnist's 5,000 training images take minutes: interrupt in the first.
+    km, kc = kernel
+    t0 = {}
+
+    def on_line(line):
+        if line == "measuring: starting":
+            t0["t"] = time.monotonic() + 0.3
+            threading.Timer(0.3, km.interrupt_kernel).start()
+
+    others = []
+    lines, _ = execute(kc, EVALUATE, on_line=on_line, timeout=120, others=others)
+    seconds = time.monotonic() - t0["t"]
+    print(f"interrupt -> evaluate returned, cell finished in {seconds:.2f} s")
+    assert seconds < 2, f"the interrupted cell took {seconds:.1f} s to end"
+    text = [l for _, l in lines]
+    assert [kind for kind, *_ in others if kind == "error"] == [], others
+    assert any(re.match(r"Interrupted: this evaluation stopped after batch \d+ of 50; its loss and rate "
+                        r"cover those \d+ samples only\.", l) for l in text), text
+    assert any(l.startswith("measuring: stopped in pass ") for l in text), text
+
+
+GRADIENT = """let w = mnist_lab::tch::Tensor::from_slice(&vec![0.5f64; 200_000]);
+println!("gradient: starting");
+{
+    let loss = || Ok((&w * &w).sum(mnist_lab::tch::Kind::Double).double_value(&[]));
+    let g = mnist_lab::gradcheck::numerical_gradient(loss, &[&w], 1e-6);
+    println!("gradient: {}", g.map_or_else(|e| e.to_string(), |_| "done".to_string()));
+}"""
+
+
+def test_an_interrupt_stops_the_numerical_gradient_with_a_message(kernel):
+    # 400,000 losses of 200,000 squares each: far longer than the kernel's 3 s of grace.
+    km, kc = kernel
+    t0 = {}
+
+    def on_line(line):
+        if line == "gradient: starting":
+            t0["t"] = time.monotonic() + 0.5
+            threading.Timer(0.5, km.interrupt_kernel).start()
+
+    others = []
+    lines, _ = execute(kc, GRADIENT, on_line=on_line, timeout=120, others=others)
+    seconds = time.monotonic() - t0["t"]
+    print(f"interrupt -> numerical_gradient returned, cell finished in {seconds:.2f} s")
+    assert seconds < 2, f"the interrupted cell took {seconds:.1f} s to end"
+    text = [l for _, l in lines]
+    assert [kind for kind, *_ in others if kind == "error"] == [], others
+    assert any(re.match(r"gradient: numerical_gradient stopped at Kernel → Interrupt, after \d+ of 200000 "
+                        r"parameter elements; the parameters are unchanged", l) for l in text), text
+    # The process lives on with the cell's variables.
+    after, _ = execute(kc, 'println!("kept: {} elements, first {}", w.numel(), w.double_value(&[0]));')
+    assert "kept: 200000 elements, first 0.5" in [l for _, l in after], after
 
 
 def test_a_cell_that_ignores_an_interrupt_is_ended_after_the_grace_period(kernel):
