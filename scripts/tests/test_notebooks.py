@@ -350,7 +350,8 @@ def test_cnn_vs_mlp_notebook_compares_both_kinds():
     out = text(nb)
     assert "Total params: 296,518" in out
     (fig,) = svgs(nb)
-    for label in ("test accuracy against size", "test accuracy against time", "MLP", "CNN", "log10(parameters)"):
+    for label in ("test accuracy against size", "test accuracy against time", "MLP", "CNN",
+                  "log10(number of parameters)", "test accuracy (fraction correct)"):
         assert label in fig
     rows = re.findall(r"^(MLP|CNN)\s+(\S.*?)\s+(\d+)\s+([01]\.\d{4})\s+([01]\.\d{4})\s+(\d+\.\d{3})$", out, re.M)
     assert [int(r[2]) for r in rows] == [7850, 25450, 101770, 795010, 37284, 296518, 591906], rows
@@ -398,6 +399,8 @@ def test_building_blocks_notebook_shows_the_numbers_by_hand_and_the_pictures():
     # Two figures (activations, -log(y)) and one PNG of three pictures side by side.
     figs = svgs(nb)
     assert len(figs) == 2 and "sigmoid and tanh" in figs[0] and "-log(y)" in figs[1], len(figs)
+    # Both axes of every panel say what they show.
+    assert "sigmoid(x), tanh(x)" in figs[0] and "cross-entropy -log(y), in nats" in figs[1]
     (png,) = [base64.b64decode(p) for p in outputs(nb, "image/png")]
     width, height = struct.unpack(">II", png[16:24])
     assert png.startswith(b"\x89PNG") and width >= 3 * 100 + 20 and height == 106 + 50, (width, height)
