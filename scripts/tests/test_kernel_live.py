@@ -208,6 +208,26 @@ println!("stop requested: {}", stop_requested());""")
     assert not any(l.startswith("Interrupted") for l in text) and "stop requested: false" in text, text
 
 
+def interrupted(kernel, code, start_line, delay):
+    """Runs `code` and interrupts it `delay` seconds after it prints `start_line`; the cell
+    must end by itself within 2 s of the interrupt, with no error. Its printed lines."""
+    km, kc = kernel
+    t0 = {}
+
+    def on_line(line):
+        if line == start_line:
+            t0["t"] = time.monotonic() + delay
+            threading.Timer(delay, km.interrupt_kernel).start()
+
+    others = []
+    lines, _ = execute(kc, code, on_line=on_line, timeout=120, others=others)
+    seconds = time.monotonic() - t0["t"]
+    print(f"interrupt -> cell finished in {seconds:.2f} s")
+    assert seconds < 2, f"the interrupted cell took {seconds:.1f} s to end"
+    assert [kind for kind, *_ in others if kind == "error"] == [], others
+    return [l for _, l in lines]
+
+
 EVALUATE = """println!("measuring: starting");
 for pass in 1..=500 {
     let m = evaluate(&net, &loss_func, &dl_l)?;
@@ -220,21 +240,7 @@ for pass in 1..=500 {
 
 def test_an_interrupt_stops_a_measurement_with_a_message(kernel):
     # 500 passes over minimnist's 5,000 training images take minutes: interrupt in the first.
-    km, kc = kernel
-    t0 = {}
-
-    def on_line(line):
-        if line == "measuring: starting":
-            t0["t"] = time.monotonic() + 0.3
-            threading.Timer(0.3, km.interrupt_kernel).start()
-
-    others = []
-    lines, _ = execute(kc, EVALUATE, on_line=on_line, timeout=120, others=others)
-    seconds = time.monotonic() - t0["t"]
-    print(f"interrupt -> evaluate returned, cell finished in {seconds:.2f} s")
-    assert seconds < 2, f"the interrupted cell took {seconds:.1f} s to end"
-    text = [l for _, l in lines]
-    assert [kind for kind, *_ in others if kind == "error"] == [], others
+    text = interrupted(kernel, EVALUATE, "measuring: starting", 0.3)
     assert any(re.match(r"Interrupted: this evaluation stopped after batch \d+ of 50; its loss and rate "
                         r"cover those \d+ samples only\.", l) for l in text), text
     assert any(l.startswith("measuring: stopped in pass ") for l in text), text
@@ -251,25 +257,11 @@ println!("gradient: starting");
 
 def test_an_interrupt_stops_the_numerical_gradient_with_a_message(kernel):
     # 400,000 losses of 200,000 squares each: far longer than the kernel's 3 s of grace.
-    km, kc = kernel
-    t0 = {}
-
-    def on_line(line):
-        if line == "gradient: starting":
-            t0["t"] = time.monotonic() + 0.5
-            threading.Timer(0.5, km.interrupt_kernel).start()
-
-    others = []
-    lines, _ = execute(kc, GRADIENT, on_line=on_line, timeout=120, others=others)
-    seconds = time.monotonic() - t0["t"]
-    print(f"interrupt -> numerical_gradient returned, cell finished in {seconds:.2f} s")
-    assert seconds < 2, f"the interrupted cell took {seconds:.1f} s to end"
-    text = [l for _, l in lines]
-    assert [kind for kind, *_ in others if kind == "error"] == [], others
+    text = interrupted(kernel, GRADIENT, "gradient: starting", 0.5)
     assert any(re.match(r"gradient: numerical_gradient stopped at Kernel → Interrupt, after \d+ of 200000 "
                         r"parameter elements; the parameters are unchanged", l) for l in text), text
     # The process lives on with the cell's variables.
-    after, _ = execute(kc, 'println!("kept: {} elements, first {}", w.numel(), w.double_value(&[0]));')
+    after, _ = execute(kernel[1], 'println!("kept: {} elements, first {}", w.numel(), w.double_value(&[0]));')
     assert "kept: 200000 elements, first 0.5" in [l for _, l in after], after
 
 
