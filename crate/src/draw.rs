@@ -60,6 +60,21 @@ pub(crate) fn write_error(path: &Path, e: impl fmt::Display) -> Error {
     ))
 }
 
+/// The SVG of a picture of `size` that `draw` draws, its text in IPAex Gothic written as the
+/// glyphs' outlines (see `fonts`), so that it looks the same in any browser.
+pub(crate) fn svg_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(outline_text(svg, Texts::Wide))
+}
+
 /// The RGB pixels (plotters' bitmap layout) of a picture of `size` that `draw` draws, in
 /// memory: no file, so no other user of the machine can plant one in its way.
 pub(crate) fn rgb_of(

@@ -4,9 +4,9 @@
 
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, write_error};
+use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, svg_of, write_error};
 use crate::error::{Error, Result};
-use crate::fonts::{family, outline_text, register_fonts, Texts};
+use crate::fonts::{family, register_fonts};
 use crate::model::Mlp;
 use crate::predictions::{ConfusionMatrix, Predictions};
 use plotters::coord::Shift;
@@ -478,9 +478,7 @@ pub(crate) trait Picture {
     /// Pixel size of the whole picture.
     fn size(&self) -> (u32, u32);
     /// Draws the picture on `root`, of [`Picture::size`].
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String>;
-    /// The same, on an SVG drawing area.
-    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String>;
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
 impl Picture for ImageGrid {
@@ -495,11 +493,7 @@ impl Picture for ImageGrid {
         )
     }
 
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
-    }
-
-    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
 }
@@ -509,11 +503,7 @@ impl Picture for ConfusionFigure {
         (560, 560)
     }
 
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
-    }
-
-    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
 }
@@ -522,12 +512,7 @@ impl Picture for ConfusionFigure {
 /// [`save_svg_or_png`]).
 pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
     save_svg_or_png(path, || {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, picture.size()).into_drawing_area();
-            picture.draw_svg(&root).map_err(|e| write_error(path, e))?;
-        }
-        Ok(outline_text(svg, Texts::Wide))
+        svg_of(picture.size(), |root| picture.draw_on(root)).map_err(|e| write_error(path, e))
     })
 }
 

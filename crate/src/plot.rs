@@ -1,9 +1,9 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
 use crate::display::{show_drawn, Content};
-use crate::draw::save_svg_or_png;
+use crate::draw::{save_svg_or_png, svg_of};
 use crate::error::{Error, Result};
-use crate::fonts::{family, outline_text, register_fonts, Texts};
+use crate::fonts::{family, register_fonts};
 use crate::history::{Epoch, History};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -217,14 +217,10 @@ impl Figure {
     /// The figure as an SVG document.
     pub fn to_svg(&self) -> Result<String> {
         self.check()?;
-        let mut svg = String::new();
-        {
-            let root =
-                SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
-            self.draw(&root)
-                .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))?;
-        }
-        Ok(outline_text(svg, Texts::Wide))
+        svg_of((self.width, self.height), |root| {
+            self.draw(root).map_err(|e| e.to_string())
+        })
+        .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))
     }
 
     /// Writes the figure to `path`, for a report: SVG for `.svg`; PNG for `.png`, at three

@@ -238,11 +238,7 @@ impl Picture for Scores {
         (width, (TOP + IMAGE + 12 + BAR + 40) as u32)
     }
 
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
-    }
-
-    fn draw_svg(&self, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
 }
