@@ -8,8 +8,8 @@ use crate::device::{init, Device};
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
 use ndarray::{Array1, Array2};
-use ndarray_npy::NpzReader;
-use std::io::{Cursor, Read};
+use crate::npz::Npz;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
 
@@ -263,10 +263,11 @@ fn idx_payload<'a>(path: &Path, bytes: &'a [u8], magic: u32) -> Result<&'a [u8]>
     if bytes.len() < header || u32::from_be_bytes(bytes[0..4].try_into().unwrap()) != magic {
         return Err(bad());
     }
-    let n: usize = (0..ndim)
-        .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
-        .product();
-    if bytes.len() != header + n {
+    // The sizes multiplied with a check: a damaged header's product may not fit in a usize.
+    let n = (0..ndim).try_fold(1usize, |n, i| {
+        n.checked_mul(u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
+    });
+    if n.and_then(|n| n.checked_add(header)) != Some(bytes.len()) {
         return Err(bad());
     }
     Ok(&bytes[header..])
@@ -281,14 +282,13 @@ fn parse_minimnist(path: &Path, bytes: &[u8], device: Device) -> Result<(Dataset
             remake_hint()
         ))
     };
-    let mut npz =
-        NpzReader::new(Cursor::new(bytes)).map_err(|e| bad(format!("not an npz archive ({e})")))?;
+    let mut npz = Npz::new(bytes).map_err(bad)?;
     let mut set = |dat: &str, lab: &str| -> Result<Dataset> {
         let x: Array2<u8> = npz
-            .by_name(dat)
+            .array(dat)
             .map_err(|e| bad(format!("array {dat}: {e}")))?;
         let y: Array1<i64> = npz
-            .by_name(lab)
+            .array(lab)
             .map_err(|e| bad(format!("array {lab}: {e}")))?;
         if x.ncols() != N_INPUTS as usize || x.nrows() != y.len() {
             return Err(bad(format!(

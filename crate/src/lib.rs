@@ -61,6 +61,7 @@ mod loss;
 pub mod matmul;
 mod model;
 pub mod notebook;
+mod npz;
 mod numbers;
 pub mod optim;
 pub mod pictures;

@@ -155,6 +155,32 @@ fn an_npz_without_the_expected_keys_is_reported() {
     );
 }
 
+/// A header that claims 3.9e15 bytes aborted the process (`memory allocation of
+/// 3920000000000000 bytes failed`) inside ndarray-npy, before any data was read.
+#[test]
+fn an_npz_whose_header_claims_an_absurd_shape_is_refused_before_allocating() {
+    let dir = common::temp_dir("absurd");
+    let path = dir.join("minimnist.npz");
+    let header = "{'descr': '|u1', 'fortran_order': False, 'shape': (5000000000000, 784), }\n";
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    npy.extend((header.len() as u16).to_le_bytes());
+    npy.extend(header.as_bytes());
+    npy.extend([0u8; 784]);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    zip.start_file("datL.npy", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(&npy).unwrap();
+    zip.finish().unwrap();
+    let m = minimnist_from(&path, Device::Cpu).unwrap_err().to_string();
+    assert!(
+        m.contains(
+            "array datL: its header claims shape [5000000000000, 784] of 1-byte numbers, but \
+             the file holds 784 bytes of data: it is damaged"
+        ),
+        "{m}"
+    );
+}
+
 #[test]
 fn a_changed_mnist_file_fails_its_checksum() {
     let dir = common::temp_dir("md5");
