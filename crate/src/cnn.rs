@@ -14,6 +14,11 @@ fn flat_size(channels: i64) -> i64 {
     channels * (SIDE - 4) * (SIDE - 4)
 }
 
+/// The number of elements of a tensor of `shape`, when it fits in an i64.
+fn element_count(shape: &[i64]) -> Option<i64> {
+    shape.iter().try_fold(1i64, |n, &d| n.checked_mul(d))
+}
+
 /// Two 3 × 3 convolutions (no padding, stride 1) with ReLU, then a fully connected hidden layer
 /// with ReLU and 10 outputs. The image shrinks from 28 × 28 to 26 × 26 to 24 × 24, so the
 /// hidden layer sees `channels[1] × 24 × 24` values.
@@ -48,6 +53,15 @@ impl Cnn {
                  and the hidden layer need at least 1, e.g. Cnn::new([4, 4], 128, device)"
             )));
         }
+        let [c1, c2] = channels;
+        let side = SIDE - 4;
+        let weights = [[c1, 1, 3, 3], [c2, c1, 3, 3], [hidden, c2, side, side]];
+        if weights.iter().any(|shape| element_count(shape).is_none()) {
+            return Err(Error::InvalidArgument(format!(
+                "Cnn::new({channels:?}, {hidden}) is far too large: its weights could not even be \
+                 counted in 64 bits (the course's exercise uses Cnn::new([4, 4], 128, device))"
+            )));
+        }
         init();
         let vs = nn::VarStore::new(device.into());
         let root = vs.root();
@@ -60,7 +74,6 @@ impl Cnn {
                 layer.add("bias", b.f_to_device(device.into())?, true),
             ))
         };
-        let [c1, c2] = channels;
         let flat = flat_size(c2);
         let convs = vec![
             add("conv1".into(), &[c1, 1, 3, 3], 9)?,

@@ -6,9 +6,9 @@
 
 use crate::device::{init, Device};
 use crate::error::{Error, Result};
+use crate::npz::Npz;
 use flate2::read::GzDecoder;
 use ndarray::{Array1, Array2};
-use crate::npz::Npz;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};

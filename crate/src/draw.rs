@@ -14,8 +14,39 @@ use std::path::Path;
 /// is saved as 2880 × 1020, 300 dots per inch over 24 cm of a printed page.
 pub(crate) const PRINT_SCALE: u32 = 3;
 
+/// The largest drawing on screen: 32768 pixels a side and 32 megapixels (96 MiB of RGB), far
+/// beyond any lesson's (a grid of 1000 weight maps is 820 × 13300), so that a caller's count
+/// (pictures, digits, panels, a width) cannot make the kernel allocate without bound.
+const MAX_SIDE: u32 = 32768;
+const MAX_PIXELS: u64 = 32 << 20;
+/// The most pixels of a PNG for print; a larger drawing is saved at a smaller scale.
+const MAX_PRINT_PIXELS: u64 = 64 << 20;
+
+/// Checks that a drawing of `size` pixels can be drawn: not empty, and within the limits above.
+pub(crate) fn check_size((w, h): (u32, u32)) -> Result<(), String> {
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || w as u64 * h as u64 > MAX_PIXELS {
+        return Err(format!(
+            "a drawing of {w} × {h} pixels cannot be made (at most {MAX_SIDE} pixels a side and \
+             {} megapixels): put fewer things in one drawing (pictures, digits, panels) or give \
+             it a smaller size",
+            MAX_PIXELS >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// `count` things of `each` pixels and `extra` more, in pixels (saturating: a size that does
+/// not fit is caught by [`check_size`], not an overflow).
+pub(crate) fn span(count: usize, each: u32, extra: u32) -> u32 {
+    u32::try_from(count)
+        .unwrap_or(u32::MAX)
+        .saturating_mul(each)
+        .saturating_add(extra)
+}
+
 /// Writes a drawing to `path`, a file for a report: for `.svg`, the SVG that `svg` makes; for
-/// `.png`, that SVG drawn at [`PRINT_SCALE`] times its size.
+/// `.png`, that SVG drawn at [`PRINT_SCALE`] times its size (less for a drawing of over 7
+/// megapixels).
 pub(crate) fn save_svg_or_png(path: &Path, svg: impl FnOnce() -> Result<String>) -> Result<()> {
     let bytes = match path.extension().and_then(|e| e.to_str()) {
         Some("svg") => svg()?.into_bytes(),
@@ -32,17 +63,21 @@ fn png_for_print(svg: &str) -> Result<Vec<u8>> {
     let svg = outline_text(svg.to_string(), Texts::All);
     let tree =
         usvg::Tree::from_str(&svg, &usvg::Options::default()).map_err(|e| fail(e.to_string()))?;
-    let scale = PRINT_SCALE as f32;
     let size = tree.size().to_int_size();
-    let mut pixmap =
-        tiny_skia::Pixmap::new(size.width() * PRINT_SCALE, size.height() * PRINT_SCALE)
-            .ok_or_else(|| {
-                fail(format!(
-                    "{} × {} pixels is too large",
-                    size.width(),
-                    size.height()
-                ))
-            })?;
+    let pixels = size.width() as u64 * size.height() as u64;
+    let scale = (1..=PRINT_SCALE)
+        .rev()
+        .find(|s| pixels * u64::from(s * s) <= MAX_PRINT_PIXELS)
+        .unwrap_or(1);
+    let mut pixmap = tiny_skia::Pixmap::new(size.width() * scale, size.height() * scale)
+        .ok_or_else(|| {
+            fail(format!(
+                "{} × {} pixels is too large",
+                size.width(),
+                size.height()
+            ))
+        })?;
+    let scale = scale as f32;
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(
         &tree,
@@ -66,6 +101,7 @@ pub(crate) fn svg_of(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
 ) -> Result<String, String> {
+    check_size(size)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -81,6 +117,7 @@ pub(crate) fn rgb_of(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
 ) -> Result<Vec<u8>, String> {
+    check_size(size)?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
@@ -127,7 +164,7 @@ pub(crate) fn gif_of_frames(
             .map_err(|e| fail(e.to_string()))?;
         for rgb in frames {
             let mut frame = gif::Frame::from_rgb_speed(w, h, &rgb, 10);
-            frame.delay = ((delay_ms + 5) / 10).min(u16::MAX as u32) as u16;
+            frame.delay = (delay_ms.saturating_add(5) / 10).min(u16::MAX as u32) as u16;
             encoder
                 .write_frame(&frame)
                 .map_err(|e| fail(e.to_string()))?;

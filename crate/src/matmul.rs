@@ -63,10 +63,12 @@ impl Simd {
 }
 
 fn check(a: &[f32], b: &[f32], n: usize) -> Result<()> {
-    if n == 0 || a.len() != n * n || b.len() != n * n {
+    // n × n with a check: a caller's n may be too large for its square to be a length.
+    let square = n.checked_mul(n).filter(|&nn| nn > 0);
+    if square != Some(a.len()) || square != Some(b.len()) {
+        let needs = square.map_or_else(|| format!("{n}²"), |nn| nn.to_string());
         return Err(Error::InvalidArgument(format!(
-            "a product of two {n} × {n} matrices needs {} numbers in each; got {} and {}",
-            n * n,
+            "a product of two {n} × {n} matrices needs {needs} numbers in each; got {} and {}",
             a.len(),
             b.len()
         )));
@@ -231,5 +233,8 @@ mod tests {
             "{e}"
         );
         assert!(threaded(&[1.0; 4], &[1.0; 4], 2, 0).is_err());
+        // n² beyond usize: said, not an overflow panic.
+        let e = blocked(&[1.0; 4], &[1.0; 4], 1 << 40, Simd::Baseline).unwrap_err();
+        assert!(e.message().contains("needs 1099511627776² numbers"), "{e}");
     }
 }

@@ -128,7 +128,8 @@ mod tests {
         let scalar = "{'descr': '|u1', 'fortran_order': False, 'shape': (), }";
         assert_eq!(check_npy_size(&npy(scalar, 1)), Ok(()));
         // 5e15 × 784 bytes would overflow u64 when multiplied by 8 more: refused, not wrapped.
-        let huge = "{'descr': '<i8', 'fortran_order': False, 'shape': (5000000000000000, 784000), }";
+        let huge =
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (5000000000000000, 784000), }";
         assert!(check_npy_size(&npy(huge, 8)).is_err());
         assert!(check_npy_size(b"\x93NUMPY\x01\x00\xff\x00{").is_err());
         assert!(check_npy_size(b"PK\x03\x04").is_err());

@@ -4,7 +4,7 @@
 
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, svg_of, write_error};
+use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, span, svg_of, write_error};
 use crate::error::{Error, Result};
 use crate::fonts::{family, register_fonts};
 use crate::model::Mlp;
@@ -486,10 +486,10 @@ impl Picture for ImageGrid {
     fn size(&self) -> (u32, u32) {
         let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
         let bar = if self.limit.is_some() { 90 } else { 0 };
-        let title = 9 * self.title.chars().count() as u32 + 20;
+        let title = span(self.title.chars().count(), 9, 20);
         (
-            (self.cols as u32 * CELL.0 + bar + 20).max(title),
-            rows as u32 * CELL.1 + 50,
+            span(self.cols, CELL.0, bar + 20).max(title),
+            span(rows, CELL.1, 50),
         )
     }
 

@@ -1,7 +1,7 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
 use crate::display::{show_drawn, Content};
-use crate::draw::{save_svg_or_png, svg_of};
+use crate::draw::{save_svg_or_png, span, svg_of};
 use crate::error::{Error, Result};
 use crate::fonts::{family, register_fonts};
 use crate::history::{Epoch, History};
@@ -180,7 +180,7 @@ impl Figure {
     /// A figure of `panels`, 480 × 340 pixels per panel (two panels fit JupyterLab's notebook
     /// column beside the file browser on a 1400-pixel-wide screen, without scrolling).
     pub fn new(panels: Vec<Panel>) -> Result<Figure> {
-        let width = 480 * panels.len().max(1) as u32;
+        let width = span(panels.len().max(1), 480, 0);
         let figure = Figure {
             panels,
             width,

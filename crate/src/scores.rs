@@ -5,6 +5,7 @@
 
 use crate::data::Dataset;
 use crate::display::{live, show_drawn, Content};
+use crate::draw::span;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::pictures::{begin, draw_square, gif_of, grey, png_bytes, save, Animation, Picture};
@@ -233,8 +234,8 @@ impl Scores {
 
 impl Picture for Scores {
     fn size(&self) -> (u32, u32) {
-        let title = 9 * self.title.chars().count() as u32 + 20;
-        let width = (self.len() as u32 * COLUMN as u32 + 10).max(title);
+        let title = span(self.title.chars().count(), 9, 20);
+        let width = span(self.len(), COLUMN as u32, 10).max(title);
         (width, (TOP + IMAGE + 12 + BAR + 40) as u32)
     }
 

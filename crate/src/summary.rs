@@ -33,7 +33,8 @@ pub struct Summary {
 
 /// Summarises `net` for batches of `batch_size` samples, like `torchsummary.summary`: each
 /// layer's output shape and parameters (counted from the tensors themselves), the trainable
-/// and frozen totals, and the memory of one pass.
+/// and frozen totals, and the memory of one pass (-1, torchsummary's default, stands for any
+/// batch size and counts as one sample).
 ///
 /// ```no_run
 /// # use mnist_lab::*;
@@ -67,9 +68,11 @@ pub fn summary(net: &impl Model, batch_size: i64) -> Summary {
     }
 }
 
-/// Megabytes (MiB, as torchsummary) of `n` float32 values.
-fn mb(n: i64) -> f64 {
-    n as f64 * 4.0 / (1024.0 * 1024.0)
+/// Megabytes (MiB, as torchsummary) of the float32 values of a tensor of `shape` (in floating
+/// point, so that no batch size overflows; a batch size of -1, torchsummary's "any", counts 1).
+fn mb(shape: impl IntoIterator<Item = i64>) -> f64 {
+    let n: f64 = shape.into_iter().map(|d| d as f64).product();
+    n.abs() * 4.0 / (1024.0 * 1024.0)
 }
 
 impl fmt::Display for Summary {
@@ -101,15 +104,15 @@ impl fmt::Display for Summary {
             thousands(self.total_params - self.trainable_params)
         )?;
         writeln!(f, "{line}")?;
-        let input = mb(self.batch_size * self.n_inputs);
+        let input = mb([self.batch_size, self.n_inputs]);
         // Outputs are kept for the backward pass, which stores a gradient of the same size.
         let activations = 2.0
-            * mb(self
+            * self
                 .rows
                 .iter()
-                .map(|r| r.output_shape.iter().product::<i64>())
-                .sum());
-        let params = mb(self.total_params);
+                .map(|r| mb(r.output_shape.iter().copied()))
+                .sum::<f64>();
+        let params = mb([self.total_params]);
         writeln!(f, "Input size (MB): {input:.2}")?;
         writeln!(f, "Forward/backward pass size (MB): {activations:.2}")?;
         writeln!(f, "Params size (MB): {params:.2}")?;

@@ -155,3 +155,32 @@ fn a_gpu_that_is_not_there_is_named_as_such() {
     assert!(m.contains("Device::cuda_if_available()"), "{m}");
     assert!(m.len() < 300 && !m.contains("Facebook"), "{m}");
 }
+
+/// Sizes a caller chooses (pictures per row, a figure's width) that would overflow or take
+/// unbounded memory: one message, before anything is allocated (an overflow panic before).
+#[test]
+fn a_drawing_too_large_to_make_is_refused_with_advice() {
+    let grid = ImageGrid {
+        title: "digits".into(),
+        images: vec![vec![0.5; 784]; 3],
+        captions: vec!["a".into(), "b".into(), "c".into()],
+        cols: usize::MAX,
+        limit: None,
+    };
+    let m = grid.to_png().unwrap_err().to_string();
+    assert!(
+        m.contains("a drawing of 4294967295 × 156 pixels cannot be made"),
+        "{m}"
+    );
+    assert!(m.contains("put fewer things in one drawing"), "{m}");
+    let mut figure = Figure::new(vec![]).unwrap();
+    figure.width = 100_000;
+    let m = figure.to_svg().unwrap_err().to_string();
+    assert!(
+        m.contains("a drawing of 100000 × 340 pixels cannot be made"),
+        "{m}"
+    );
+    // The longest delay a GIF frame can have, not an overflow.
+    let small = ImageGrid { cols: 3, ..grid };
+    assert!(Animation::new(&[small], u32::MAX).is_ok());
+}

@@ -68,6 +68,11 @@ fn bad_cnn_sizes_are_explained() {
         e.contains("Cnn::new([4, 0], 128) is not a valid network"),
         "{e}"
     );
+    // Sizes whose weights overflow an i64 (an overflow panic before).
+    let e = Cnn::new([4, i64::MAX / 100], 128, Device::Cpu)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is far too large"), "{e}");
 }
 
 #[test]

@@ -260,6 +260,18 @@ fn the_summary_counts_frozen_parameters_and_takes_any_input_size() {
     assert!(text.contains("Input size (MB): 0.00"), "{text}");
     let wide = summary(&Mlp::new(&[100_000, 10], Device::Cpu).unwrap(), 10);
     assert!(wide.to_string().contains("Input size (MB): 3.81"), "{wide}");
+    // A batch size whose sizes do not fit in an i64 (an overflow panic before), and
+    // torchsummary's -1 for "any batch size".
+    let huge = summary(&net, i64::MAX).to_string();
+    assert!(
+        huge.contains("Input size (MB): 703687441776640.00"),
+        "{huge}"
+    );
+    let any = summary(&net, -1).to_string();
+    assert!(
+        any.contains("[-1, 16]") && any.contains("Params size (MB): 0.00"),
+        "{any}"
+    );
 }
 
 /// A one-panel figure with this title, x and y labels and series label.
