@@ -16,7 +16,8 @@ use tch::{Kind, Tensor};
 /// `loss` must compute the loss from the current values of `params` (it is called twice per
 /// parameter element, with that element moved); the parameters are put back as they were.
 /// Use float64 parameters: in float32 the difference of two nearby losses loses most of its
-/// digits (see [`relative_difference`]); integer parameters are refused. Kernel → Interrupt
+/// digits (see [`relative_difference`]); integer parameters, and views that do not store
+/// each element once in order (`expand`, a transpose), are refused. Kernel → Interrupt
 /// stops it with an error, the parameters unchanged.
 ///
 /// ```
@@ -47,6 +48,18 @@ pub fn numerical_gradient(
                 "parameter {i} holds {:?} numbers, which cannot move by eps; a gradient needs \
                  floating-point parameters, best Kind::Double (e.g. Tensor::from_slice(&[2.0f64, 1.0]))",
                 param.kind()
+            )));
+        }
+        if !param.is_contiguous() {
+            // An expanded tensor stores one number for many elements (moving it moves them
+            // all, and the gradient would be as large as the expansion); a transposed one
+            // cannot be walked element by element in place.
+            return Err(Error::InvalidArgument(format!(
+                "parameter {i} (shape {:?}) is a view that does not store each of its elements \
+                 once in order (made by expand, a transpose or a slice with a step); give the \
+                 tensor the loss is computed from, made contiguous before the loss uses it \
+                 (e.g. `let w = w.contiguous();`)",
+                param.size()
             )));
         }
     }
@@ -151,5 +164,24 @@ mod tests {
             m.starts_with("parameter 0 holds Int64 numbers, which cannot move by eps"),
             "{m}"
         );
+    }
+
+    /// An expanded parameter of 2^40 elements stores one number: refused before its 8 TiB
+    /// of slopes are allocated (and before one move changes every element).
+    #[test]
+    fn views_that_share_their_numbers_are_refused() {
+        let w = Tensor::from_slice(&[1.0f64]).expand([1 << 40], false);
+        let loss = || Ok(w.sum(Kind::Double).double_value(&[]));
+        let m = numerical_gradient(loss, &[&w], 1e-6)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.starts_with("parameter 0 (shape [1099511627776]) is a view that does not store"),
+            "{m}"
+        );
+        let t = Tensor::from_slice(&[1.0f64, 2.0, 3.0, 4.0])
+            .view([2, 2])
+            .tr();
+        assert!(numerical_gradient(|| Ok(0.0), &[&t], 1e-6).is_err());
     }
 }
