@@ -1,4 +1,4 @@
-//! Kernel → Interrupt as a request to stop, like the `STOP` file (see [`stop_requested`]).
+//! Kernel → Interrupt as a request to stop (see [`stop_requested`]).
 //!
 //! The project's kernel answers an interrupt request by sending SIGINT to the process that runs
 //! the notebook's code. Inside that kernel the crate catches the signal and counts it; [`train`]

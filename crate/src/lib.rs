@@ -98,4 +98,4 @@ pub use table::{diabetes, Table};
 /// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a
 /// notebook needs no `:dep` of its own for it and always gets the same version.
 pub use tch;
-pub use training::{evaluate, fit, seed, stop_requested, train, Run, STOP_FILE};
+pub use training::{evaluate, fit, seed, stop_requested, train, Run};

@@ -209,9 +209,9 @@ impl Run {
 /// [`evaluate`] on `dl_t` (loss summed over each batch), for notebooks that compare several
 /// runs.
 ///
-/// Like the experiments' loop, it checks [`stop_requested`] after each epoch: a `STOP` file
-/// ends this run (with a line saying so) and the next one starts normally; Kernel → Interrupt
-/// ends this run and makes every later one in the same cell stop after its first batch.
+/// Like the experiments' loop, it checks [`stop_requested`] after each epoch: Kernel →
+/// Interrupt ends this run and makes every later one in the same cell stop after its first
+/// batch.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
@@ -254,18 +254,12 @@ pub fn fit(
     })
 }
 
-/// The name of the file that asks a running training loop to stop (see [`stop_requested`]).
-pub const STOP_FILE: &str = "STOP";
-
-/// True when the notebook asked the training to stop: Kernel → Interrupt was chosen while the
-/// cell ran (in the project's kernel; true from then to the end of the cell), or a file named
-/// `STOP` exists in the kernel's working folder (a notebook's own folder; it is removed, so the
-/// next run starts normally, and a line says that it stopped the run).
+/// True when Kernel → Interrupt was chosen while the cell ran (in the project's kernel; true
+/// from then to the end of the cell).
 ///
 /// Check it once per epoch and `break`: the cell then goes on with the epochs done so far
 /// (learning curves, final numbers), and every variable survives. An interrupt also ends the
-/// running epoch of [`train`] early. The `STOP` file is for kernels without that: create it
-/// with File → New → Text File, saved as `STOP` beside the notebook, or `touch STOP`.
+/// running epoch of [`train`] early, with a line that says after which batch.
 ///
 /// ```no_run
 /// # use mnist_lab::*;
@@ -279,14 +273,9 @@ pub const STOP_FILE: &str = "STOP";
 /// ```
 pub fn stop_requested() -> bool {
     crate::interrupt::watch();
-    if crate::interrupt::interrupted() {
+    let asked = crate::interrupt::interrupted();
+    if asked {
         crate::interrupt::acknowledge();
-        return true;
     }
-    let found = std::fs::remove_file(STOP_FILE).is_ok();
-    if found {
-        // Say why: a file left from an earlier run stops the next one after its first epoch.
-        println!("Stopping: found the file {STOP_FILE} beside the notebook (it is removed now).");
-    }
-    found
+    asked
 }

@@ -168,26 +168,3 @@ fn fit_runs_the_experiment_loop() {
     let e = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 0).unwrap_err();
     assert!(e.to_string().contains("nepoch must be at least 1"));
 }
-
-/// A STOP file, created while `fit` runs (here: before it starts), ends that run after its
-/// epoch and is removed, so the run after it is not cut short.
-#[test]
-fn fit_stops_at_a_stop_file_and_removes_it() {
-    let _rng = common::rng_lock();
-    let (dl_l, dl_t) = minimnist_in_batches_of_500();
-    let net = Mlp::new(&[784, 10], Device::Cpu).unwrap();
-    std::fs::write(STOP_FILE, "").unwrap();
-    let history = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 3)
-        .unwrap()
-        .history()
-        .clone();
-    let stop_left = std::path::Path::new(STOP_FILE).exists();
-    let _ = std::fs::remove_file(STOP_FILE);
-    assert_eq!(history.len(), 1);
-    assert!(!stop_left, "fit left the STOP file behind");
-    let history = fit(&net, &mut Sgd::new(&net, 1e-4).unwrap(), &dl_l, &dl_t, 2)
-        .unwrap()
-        .history()
-        .clone();
-    assert_eq!(history.len(), 2);
-}

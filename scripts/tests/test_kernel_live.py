@@ -1,6 +1,6 @@
 """The kernel the way JupyterLab drives it (jupyter_client): text and figures arrive while a
-cell runs (figures updated in place), Kernel -> Interrupt or a STOP file ends training and keeps
-the variables, a cell that ignores an interrupt is ended after the grace period and says why,
+cell runs (figures updated in place), Kernel -> Interrupt ends training and keeps the
+variables, a cell that ignores an interrupt is ended after the grace period and says why,
 and the rest of our patch of evcxr_jupyter (the Compiling notice, no `()` result, its version).
 Without the patched kernel's variable the crate falls back to evcxr's end-of-cell display."""
 import os
@@ -15,7 +15,6 @@ import pytest
 from jupyter_client.manager import KernelManager, start_new_kernel
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-STOP = NOTEBOOKS / "STOP"
 
 SETUP = """:dep mnist_lab = { path = "../crate" }
 use mnist_lab::*;
@@ -48,14 +47,12 @@ println!("epochs done: {}", history.len());"""
 
 @pytest.fixture(scope="module")
 def kernel():
-    STOP.unlink(missing_ok=True)
     km, kc = start_new_kernel(kernel_name="rust-tch", cwd=str(NOTEBOOKS), startup_timeout=120)
     try:
         yield km, kc
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-        STOP.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +70,6 @@ def stock_kernel():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-        STOP.unlink(missing_ok=True)
 
 
 def execute(kc, code, on_line=None, timeout=600, others=None):
@@ -151,24 +147,6 @@ def test_epoch_lines_and_figures_arrive_while_the_cell_runs(kernel):
     assert "loss (network = [784, 2500, 2500, 10])" in final[0][0]["data"]["image/svg+xml"]
     assert updates[-1][0]["data"] == {"text/plain": ""}, updates[-1]
     assert not any("EVCXR_" in line for _, line in lines), lines
-
-
-def test_a_stop_file_ends_training_and_keeps_the_variables(kernel):
-    _, kc = kernel
-
-    def on_line(line):
-        if line.startswith("2   "):
-            STOP.touch()
-
-    lines, _ = execute(kc, LOOP.replace("NEPOCH", "1000"), on_line=on_line)
-    done = int(re.search(r"epochs done: (\d+)", "\n".join(l for _, l in lines)).group(1))
-    assert 2 <= done <= 4, lines
-    assert any(l == f"stopped after epoch {done}" for _, l in lines)
-    # It says why it stopped (a file left from an earlier run would stop a run unexplained).
-    assert "Stopping: found the file STOP beside the notebook (it is removed now)." in [l for _, l in lines]
-    assert not STOP.exists()
-    after, _ = execute(kc, 'println!("kept: {} epochs, {} parameters", history.len(), net.num_parameters());')
-    assert ("kept: %d epochs, 1796010 parameters" % done) in [l for _, l in after], after
 
 
 def test_an_interrupt_stops_training_and_keeps_the_variables(kernel):
