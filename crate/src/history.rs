@@ -31,11 +31,13 @@ impl Epoch {
 }
 
 impl fmt::Display for Epoch {
-    /// The course's table row `epoch lossL lossT rateL rateT`: losses to 5 decimals, rates to 4.
+    /// The course's table row `epoch lossL lossT rateL rateT`: losses to 5 decimals, rates to 4,
+    /// each right-aligned under its word of [`History::HEADER`] (for epochs up to 9999999 and
+    /// losses below 10).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}   {:.5}   {:.5}   {:.4}   {:.4}",
+            "{:>7}   {:>7.5}   {:>7.5}   {:>6.4}   {:>6.4}",
             self.epoch, self.train.loss, self.test.loss, self.train.accuracy, self.test.accuracy
         )
     }
@@ -49,8 +51,9 @@ pub struct History {
 }
 
 impl History {
-    /// The header of the table that the rows' `Display` continues.
-    pub const HEADER: &'static str = "# epoch  lossL  lossT  rateL  rateT";
+    /// The header of the table that the rows' `Display` continues: the course's words, each
+    /// above the end of its column.
+    pub const HEADER: &'static str = "# epoch     lossL     lossT    rateL    rateT";
 
     /// An empty log.
     pub fn new() -> History {
@@ -68,7 +71,7 @@ impl History {
     /// let learn = Metrics { loss: 0.35, accuracy: 0.90 };
     /// let test = Metrics { loss: 0.30, accuracy: 0.91 };
     /// let row = history.push(1, learn, test);
-    /// assert_eq!(row.to_string(), "1   0.35000   0.30000   0.9000   0.9100");
+    /// assert_eq!(row.to_string(), "      1   0.35000   0.30000   0.9000   0.9100");
     /// ```
     ///
     /// The first row whose loss is not a number (or infinite) is preceded by a line that says
@@ -129,8 +132,8 @@ impl fmt::Display for History {
     }
 }
 
-/// A final report line in the fixed format tools parse:
-/// `# train: loss 0.00044  accuracy 1.0000`.
+/// The line that reports a trained network's loss and accuracy on one set, as the course
+/// prints it after training: `# train: loss 0.00044  accuracy 1.0000`.
 pub fn final_line(which: &str, metrics: Metrics) -> String {
     format!(
         "# {which}: loss {:.5}  accuracy {:.4}",

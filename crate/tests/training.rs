@@ -145,7 +145,10 @@ fn the_log_prints_the_course_table() {
             accuracy: 0.864,
         },
     );
-    assert_eq!(row.to_string(), "1   0.90272   0.44098   0.7610   0.8640");
+    assert_eq!(
+        row.to_string(),
+        "      1   0.90272   0.44098   0.7610   0.8640"
+    );
     h.push(
         2,
         Metrics {
@@ -159,8 +162,24 @@ fn the_log_prints_the_course_table() {
     );
     assert_eq!(
         h.to_string(),
-        "# epoch  lossL  lossT  rateL  rateT\n1   0.90272   0.44098   0.7610   0.8640\n2   0.35590   0.33107   0.8924   0.9040\n"
+        "# epoch     lossL     lossT    rateL    rateT\n      \
+         1   0.90272   0.44098   0.7610   0.8640\n      \
+         2   0.35590   0.33107   0.8924   0.9040\n"
     );
+    // Every column ends under the end of its word, up to a 4-digit epoch.
+    let mut long = History::new();
+    let row = long
+        .push(1000, h.epochs[0].train, h.epochs[0].test)
+        .to_string();
+    let ends = |line: &str| -> Vec<usize> {
+        let mut ends: Vec<usize> = line
+            .match_indices(|c: char| c != ' ')
+            .map(|(i, _)| i)
+            .collect();
+        ends.retain(|&i| line[i + 1..].starts_with(' ') || i + 1 == line.len());
+        ends
+    };
+    assert_eq!(ends(&row), ends(History::HEADER)[1..], "{row}");
     assert_eq!(
         final_line(
             "train",

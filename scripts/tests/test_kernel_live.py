@@ -100,7 +100,7 @@ def execute(kc, code, on_line=None, timeout=600, others=None):
 
 
 def rows(lines):
-    return [line for _, line in lines if re.match(r"^\d+   \d", line)]
+    return [line for _, line in lines if re.match(r"^ *\d+   \d", line)]
 
 
 def test_the_first_cell_says_it_compiles_and_the_notice_goes(kernel):
@@ -121,7 +121,7 @@ def test_epoch_lines_and_figures_arrive_while_the_cell_runs(kernel):
     # which the progress bar appears, also on a fast CPU (about 1.5 s per epoch on 2 cores).
     wide = LOOP.replace("NEPOCH", "8").replace("[784, 1000, 1000, 10]", "[784, 2500, 2500, 10]")
     lines, total = execute(kc, wide, others=others)
-    epochs = [(t, line) for t, line in lines if re.match(r"^\d+   \d", line)]
+    epochs = [(t, line) for t, line in lines if re.match(r"^ *\d+   \d", line)]
     assert len(epochs) == 8, lines
     # Each row reaches the client when its epoch ends, long before the cell does.
     first, last = epochs[0][0], epochs[-1][0]
@@ -159,7 +159,7 @@ def test_an_interrupt_stops_training_and_keeps_the_variables(kernel):
 
     def on_line(line):
         # An epoch takes about 0.4 s on 2 cores, most of it training: interrupt inside it.
-        if line.startswith("2   "):
+        if line.lstrip().startswith("2   "):
             threading.Timer(0.15, interrupt).start()
 
     others = []

@@ -13,7 +13,7 @@ sys.path.insert(0, str(SCRIPTS))
 import nbrun  # noqa: E402
 
 NOTEBOOKS = SCRIPTS.parent / "notebooks"
-ROW = re.compile(r"^\d+   \d+\.\d{5}   \d+\.\d{5}   [01]\.\d{4}   [01]\.\d{4}$", re.M)
+ROW = re.compile(r"^ *\d+   \d+\.\d{5}   \d+\.\d{5}   [01]\.\d{4}   [01]\.\d{4}$", re.M)
 FINAL = re.compile(r"^# (train|test): loss (\d+\.\d{5})  accuracy ([01]\.\d{4})$", re.M)
 # notebook name -> its two passes (Run All, then Run All again in the same kernel)
 _executed = {}
@@ -104,7 +104,7 @@ def test_experiment1_as_committed():
     assert_clean("experiment1_minimnist.ipynb")
     out = text(nb)
     assert "training samples: 5000  test samples: 1000" in out
-    assert "# epoch  lossL  lossT  rateL  rateT" in out
+    assert "# epoch     lossL     lossT    rateL    rateT" in out
     rows = ROW.findall(out)
     assert [int(r.split()[0]) for r in rows] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50]
     (fig,) = svgs(nb)
