@@ -53,6 +53,13 @@ def test_the_printed_url_logs_in_and_the_token_is_not_in_any_command_line(tmp_pa
             f"{lab.base}/lab/api/settings/@jupyterlab/apputils-extension:notification", timeout=30))
         defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
         assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+        # Only the Rust kernel is offered (the Launcher, the Select Kernel dialog): Python cannot
+        # run the course's notebooks. A notebook starts it without asking.
+        specs = json.load(browser.open(f"{lab.base}/api/kernelspecs", timeout=30))
+        assert list(specs["kernelspecs"]) == ["rust-tch"] and specs["default"] == "rust-tch", specs
+        settings = json.load(browser.open(
+            f"{lab.base}/lab/api/settings/@jupyterlab/notebook-extension:tracker", timeout=30))
+        assert settings["schema"]["properties"]["autoStartDefaultKernel"]["default"] is True
 
 
 def start_kernel(lab):
