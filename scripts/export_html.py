@@ -6,8 +6,10 @@
 Each page is titled with its notebook's first heading and needs nothing from the web (the
 mnist_lab template in scripts/nbconvert/). What the kernel process itself prints goes to
 OUTPUT_DIR/logs/, not to the terminal. Exits 1, naming the notebook and its first failing cell
-with that cell's own message, if any cell failed.
+with that cell's own message, if any cell failed. It runs the notebooks as the course committed
+them (a student works in a copy, see scripts/lab), and says loudly when some were edited since.
 """
+import subprocess
 import sys
 from pathlib import Path
 
@@ -36,12 +38,27 @@ def to_html(nb, fallback_title):
     return html
 
 
+def edited(notebooks):
+    """The names of those of `notebooks` that differ from what git has committed (none when
+    the folder is not a git checkout)."""
+    if not notebooks:
+        return []
+    status = subprocess.run(["git", "-C", str(notebooks[0].parent), "status", "--porcelain", "--", *map(str, notebooks)],
+                            capture_output=True, text=True)
+    return [Path(line[3:]).name for line in status.stdout.splitlines()] if status.returncode == 0 else []
+
+
 def main():
     out = Path(sys.argv[1]).resolve()
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     folder = SCRIPTS.parent / "notebooks"
     notebooks = [folder / Path(n).name for n in sys.argv[2:]] or sorted(folder.glob("*.ipynb"))
+    changed = edited(notebooks)
+    if changed:
+        print(f"WARNING: these notebooks differ from what the course committed, and are exported as "
+              f"they are now: {', '.join(changed)}\n  (`git diff notebooks/` shows the changes; "
+              f"`git checkout notebooks/NAME.ipynb` restores the course's)", file=sys.stderr, flush=True)
     failed = False
     for i, path in enumerate(notebooks, 1):
         print(f"[{i}/{len(notebooks)}] {path.name}: executing ...", flush=True)

@@ -33,10 +33,14 @@ class Lab:
 
 
 @contextlib.contextmanager
-def lab(notebooks, log_path, *args, timeout=180):
-    """scripts/lab serving `notebooks` on a free port; yields a Lab once its URL is printed."""
-    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
-    env["MNIST_LAB_NOTEBOOKS"] = str(notebooks)
+def lab(notebooks, log_path, *args, timeout=180, work=None):
+    """scripts/lab serving `notebooks` on a free port (or, with `work`, the working copy it
+    makes in that folder, as for a student); yields a Lab once its URL is printed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_TOKEN", "MNIST_LAB_NOTEBOOKS")}
+    if work:
+        env["MNIST_LAB_WORK"] = str(work)
+    else:
+        env["MNIST_LAB_NOTEBOOKS"] = str(notebooks)
     proc = subprocess.Popen(
         # A workspace folder of its own: JupyterLab restores no tabs left open by another
         # session (a tab of a notebook that is not there kept the page from loading its own).

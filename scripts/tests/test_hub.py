@@ -15,6 +15,7 @@ outside root's home so that students can reach it, and is kept: a second run onl
 import base64
 import json
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -147,8 +148,8 @@ def test_three_students_log_in_at_once_and_run_their_own_experiment1(hub, tmp_pa
         print(user, {k: v for k, v in report.items() if k not in ("output_text", "edited")})
         assert "error" not in report, report["error"] + (state / "hub.log").read_text()[-5000:]
         out = report["output_text"]
-        assert "# epoch  lossL  lossT  rateL  rateT" in out, out
-        assert [line.split()[0] for line in out.splitlines() if line[:1].isdigit() and "   0." in line] == ["1", "2", "3"], out
+        assert "# epoch     lossL     lossT    rateL    rateT" in out, out
+        assert [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit() and "   0." in line] == ["1", "2", "3"], out
         assert f"Total params: {PARAMS[user]}" in out, out
         assert report["figure_visible"] and report["figure_size"][0] > 600, report
         # The first cell compiled against the shared warm build, not tch from scratch (minutes).
@@ -177,6 +178,37 @@ def test_three_students_log_in_at_once_and_run_their_own_experiment1(hub, tmp_pa
     assert writable.stdout == "", writable.stdout
     for lock in ("setup.lock", "evcxr-pool/template.lock", "venv/.lock"):
         assert as_user(b, "flock", "-n", str(SYSTEM / lock), "true").returncode != 0, lock
+    # Each student's server and kernels keep their temporary files in a folder only they can
+    # enter, not in the shared /tmp.
+    for user in STUDENTS:
+        tmp = Path(f"/home/{user}/.cache/mnist-lab/tmp")
+        assert tmp.is_dir() and tmp.stat().st_mode & 0o077 == 0, tmp
+        envs = [env for env in map(environ_of, processes_of(user)) if env]
+        assert envs and all(env.get("TMPDIR") == str(tmp) for env in envs), (user, [e.get("TMPDIR") for e in envs])
+
+
+def processes_of(user):
+    """The ids of the course's processes (servers, kernels) that run as `user`."""
+    uid = pwd.getpwnam(user).pw_uid
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and proc.stat().st_uid == uid:
+                command = (proc / "cmdline").read_bytes()
+                if b"jupyterhub-singleuser" in command or b"evcxr" in command:
+                    pids.append(int(proc.name))
+        except OSError:  # it ended meanwhile
+            pass
+    return pids
+
+
+def environ_of(pid):
+    """The environment a process started with (empty if it has ended)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    return dict(entry.split("=", 1) for entry in raw.decode(errors="replace").split("\0") if "=" in entry)
 
 
 # The matmul assignment: what each student answers in its `matmul` cell (None: the source

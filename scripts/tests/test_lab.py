@@ -1,10 +1,13 @@
 """scripts/lab as a student meets it: the URL it prints logs in, the token stays out of every
-process's arguments, JupyterLab shows no news toast, and kernels nobody uses are shut down."""
+process's arguments, JupyterLab shows no news toast and offers the Rust kernel only, kernels
+nobody uses are shut down, and the notebooks served are the student's working copy, never the
+course's."""
 import http.cookiejar
 import json
 import os
 import re
 import shutil
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -97,3 +100,44 @@ def test_an_idle_kernel_without_a_tab_is_shut_down(tmp_path):
         assert kernels(lab) == []
         # (Never connected to, the kernel is still "starting" for the server.)
         assert re.search(r"Culling '\w+' kernel 'rust-tch' .* with 0 connections", lab.text()), lab.text()[-3000:]
+
+
+def working_copy(course, work, *args):
+    return subprocess.run([REPO / "scripts" / "working-copy", course, work, *args], capture_output=True, text=True)
+
+
+def test_a_students_working_copy_is_theirs_and_a_lesson_can_be_had_fresh(tmp_path):
+    work = tmp_path / "mnist-lab"
+    lessons = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    done = working_copy(REPO, work)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (work / "notebooks").glob("*.ipynb")) == lessons
+    assert (work / "crate").resolve() == REPO / "crate" and (work / "data").resolve() == REPO / "data"
+    # The student edits one lesson and deletes another; the next start keeps the edit and
+    # brings back only the missing lesson (as a lesson the course adds later).
+    mine = work / "notebooks" / "experiment1_minimnist.ipynb"
+    mine.write_text(mine.read_text().replace("let nepoch = 50;", "let nepoch = 5;"))
+    (work / "notebooks" / "weights.ipynb").unlink()
+    done = working_copy(REPO, work)
+    assert done.stdout.strip() == f"copied into {work}/notebooks: weights.ipynb", done.stdout
+    assert "let nepoch = 5;" in mine.read_text()
+    # A fresh copy of one lesson: the course's again, the student's kept beside it.
+    done = working_copy(REPO, work, "--fresh", "experiment1_minimnist")
+    assert done.returncode == 0, done.stderr
+    kept = [p for p in (work / "notebooks").glob("experiment1_minimnist.mine-*.ipynb")]
+    assert len(kept) == 1 and "let nepoch = 5;" in kept[0].read_text(), kept
+    assert mine.read_bytes() == (REPO / "notebooks" / "experiment1_minimnist.ipynb").read_bytes()
+    done = working_copy(REPO, work, "--fresh", "experiment9")
+    assert done.returncode == 2 and "the course has no lesson 'experiment9'" in done.stderr, done.stderr
+    assert "  experiment1_minimnist\n" in done.stderr, done.stderr
+
+
+def test_scripts_lab_serves_the_working_copy(tmp_path):
+    work = tmp_path / "mnist-lab"
+    with lab_server.lab(None, tmp_path / "lab.log", work=work) as lab:
+        assert f"your working copy of the notebooks: {work}/notebooks" in lab.text(), lab.text()
+        request = urllib.request.Request(f"{lab.base}/api/contents", headers={"Authorization": f"token {lab.token}"})
+        listing = json.load(urllib.request.urlopen(request, timeout=30))
+        names = {item["name"] for item in listing["content"]}
+        assert "experiment1_minimnist.ipynb" in names and "crate" not in names, names
+    assert (work / "notebooks" / "experiment1_minimnist.ipynb").is_file()

@@ -2,6 +2,7 @@
 import base64
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -186,6 +187,23 @@ def test_html_export_embeds_the_figure_and_needs_nothing_from_the_web():
     assert "<title>Experiment 1: multilayer perceptrons on a small set of handwritten digits</title>" in html
     # Offline: no script, style sheet or font fetched from elsewhere.
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//', html), "a page resource comes from the web"
+
+
+def test_export_says_which_notebooks_differ_from_the_committed_ones(tmp_path):
+    import export_html
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    for name in ("a.ipynb", "b.ipynb"):
+        (tmp_path / name).write_text("{}")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course")
+    notebooks = [tmp_path / "a.ipynb", tmp_path / "b.ipynb"]
+    assert export_html.edited(notebooks) == []
+    (tmp_path / "b.ipynb").write_text('{"edited": true}')
+    assert export_html.edited(notebooks) == ["b.ipynb"]
 
 
 def test_export_names_the_cell_that_failed_with_its_own_message(tmp_path):
