@@ -18,7 +18,7 @@ use tch::{Kind, Tensor};
 /// Use float64 parameters: in float32 the difference of two nearby losses loses most of its
 /// digits (see [`relative_difference`]); integer parameters, and views that do not store
 /// each element once in order (`expand`, a transpose), are refused. Kernel → Interrupt
-/// stops it with an error, the parameters unchanged.
+/// while it runs stops it with an error, the parameters unchanged.
 ///
 /// ```
 /// # use mnist_lab::gradcheck::numerical_gradient;
@@ -64,6 +64,7 @@ pub fn numerical_gradient(
         }
     }
     crate::interrupt::watch();
+    let before = crate::interrupt::count();
     let total: i64 = params.iter().map(|p| p.numel() as i64).sum();
     let mut done = 0;
     let _no_grad = tch::no_grad_guard();
@@ -74,7 +75,7 @@ pub fn numerical_gradient(
         let mut slopes = Vec::with_capacity(n as usize);
         for i in 0..n {
             // Kernel → Interrupt: stop here, with the parameters as they were.
-            if crate::interrupt::interrupted() {
+            if crate::interrupt::arrived_since(before) {
                 crate::interrupt::acknowledge();
                 return Err(Error::Interrupted(format!(
                     "numerical_gradient stopped at Kernel → Interrupt, after {done} of {total} \

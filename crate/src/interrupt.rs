@@ -10,7 +10,9 @@
 //!
 //! An interrupt holds for the rest of its cell: a later `train` in the same cell (the next
 //! network of a comparison) stops after its first batch, and `stop_requested` stays true.
-//! Measurements, figures and printing still run. evcxr links a fresh copy of this crate into
+//! Measurements (`evaluate`, `numerical_gradient`) stop only for an interrupt that arrives
+//! while they run, so the final numbers after an interrupted loop cover the whole set; figures
+//! and printing still run. evcxr links a fresh copy of this crate into
 //! every cell, each with its own counter, and a copy installs its handler the first time the
 //! cell builds or trains something; so the interrupt reaches the cell that is running, and the
 //! next cell starts with none.
@@ -50,7 +52,17 @@ extern "C" fn on_sigint(_signal: libc::c_int) {
 /// True once an interrupt has arrived while this cell runs (it stays true to the cell's end,
 /// so that every later training in the cell stops too).
 pub(crate) fn interrupted() -> bool {
-    RECEIVED.load(Ordering::SeqCst) > 0
+    count() > 0
+}
+
+/// The number of interrupts this cell has had so far (see [`arrived_since`]).
+pub(crate) fn count() -> u32 {
+    RECEIVED.load(Ordering::SeqCst)
+}
+
+/// True when an interrupt arrived after [`count`] returned `before`.
+pub(crate) fn arrived_since(before: u32) -> bool {
+    count() > before
 }
 
 /// Tells the kernel, once per interrupt, that the code stops by itself.

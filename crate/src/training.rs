@@ -55,8 +55,10 @@ pub fn train(
 /// Measures `net` on `dl` without changing it (no gradients): the course's `lossT` and `rateT`
 /// as [`Metrics`], measured as for [`train`].
 ///
-/// Kernel → Interrupt ends the pass after the batch in progress, as for [`train`]: the numbers
-/// then cover the batches done, and a line says so (they are not the whole set's).
+/// Kernel → Interrupt while it runs ends the pass after the batch in progress, as for
+/// [`train`]: the numbers then cover the batches done, and a line says so (they are not the
+/// whole set's). An interrupt that came before it started does not stop it, so the final
+/// numbers measured after an interrupted training loop cover the whole set.
 pub fn evaluate(
     net: &impl Model,
     loss_func: &CrossEntropyLoss,
@@ -77,6 +79,7 @@ fn run_epoch(
         check_same_parameters(net, opt.parameters())?;
     }
     crate::interrupt::watch();
+    let before = crate::interrupt::count();
     let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
     let mut ncorrect = Tensor::f_zeros([], (Kind::Int64, device))?;
@@ -102,7 +105,14 @@ fn run_epoch(
         if training {
             progress.update(done, samples);
         }
-        if crate::interrupt::interrupted() {
+        // Training stops for any interrupt of this cell (the next network of a comparison
+        // too); a measurement only for one that came while it ran.
+        let stop = if training {
+            crate::interrupt::interrupted()
+        } else {
+            crate::interrupt::arrived_since(before)
+        };
+        if stop {
             break;
         }
     }

@@ -2,10 +2,11 @@
 // experiment cell's text (network and epochs), runs all cells, waits for the kernel, and
 // reports what the page shows. Then runs the cell again for many epochs, takes two pictures of
 // its live figure while it trains, stops it with Kernel > Interrupt Kernel, and runs a new cell
-// that reads the history. Called by test_browser.py, which starts and stops the server.
+// that reads the history; then runs the experiment cell with a network that does not fit, and
+// reads the history again in a new cell (the failed cell must keep it). Called by test_browser.py, which starts and stops the server.
 // Environment: PLAYWRIGHT_CORE (module path), LAB_URL (the login URL scripts/lab printed), CELL_ANCHOR (a line of the cell
 // to edit that the edit keeps), CELL_NEW_FILE (the new text of that cell), CELL_LONG_FILE (its
-// text for the long run), SHOT (where to save the figure; the live pictures go beside it).
+// text for the long run), CELL_BAD_FILE (its text with a network that does not fit), SHOT (where to save the figure; the live pictures go beside it).
 const { launch, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
 const fs = require("fs");
 
@@ -81,6 +82,27 @@ const fs = require("fs");
     await page.keyboard.press("Shift+Enter");
     await page.waitForFunction(() => document.body.innerText.includes("kept "), null, { timeout: 60000 });
     report.after_text = (await page.locator(".jp-OutputArea", { hasText: "kept " }).last().innerText()).trim();
+
+    // The experiment cell once more, with a network that does not fit the data: it fails at
+    // `train(...)?`, after defining net, nepoch and history again. A cell that reads them must
+    // find the values of the interrupted run.
+    await cell.locator(".cm-content").fill(fs.readFileSync(process.env.CELL_BAD_FILE, "utf8"));
+    await cell.locator(".cm-content").press("Shift+Enter");
+    const failed = cell.locator(".jp-OutputArea", { hasText: "ends with 100" });
+    await failed.waitFor({ timeout: 120000 });
+    report.failed_text = await failed.innerText();
+    await failed.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-failed.png") });
+    // (A new cell, as before: JupyterLab keeps only the cells near the view in the page.)
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("b");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('println!("still kept {} epochs, {} parameters", history.len(), net.num_parameters());');
+    await page.keyboard.press("Shift+Enter");
+    const still = page.locator(".jp-OutputArea", { hasText: "still kept " });
+    await still.waitFor({ timeout: 60000 });
+    report.still_text = (await still.innerText()).trim();
+    await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-kept.png") });
   } catch (e) {
     report.error = String(e);
   } finally {

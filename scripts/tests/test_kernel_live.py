@@ -173,6 +173,8 @@ def test_an_interrupt_stops_training_and_keeps_the_variables(kernel):
     text = [l for _, l in lines]
     assert [kind for kind, *_ in others if kind == "error"] == [], others
     assert any(re.match(r"Interrupted: this epoch stopped after batch \d+ of 50", l) for l in text), text
+    # The test pass after the stopped epoch measured all of the test set.
+    assert not any("this evaluation stopped" in l for l in text), text
     done = int(re.search(r"epochs done: (\d+)", "\n".join(text)).group(1))
     assert 3 <= done <= 5 and f"stopped after epoch {done}" in text, text
     assert any("image/svg+xml" in c.get("data", {}) for kind, c, *_ in others if kind == "display_data")
