@@ -5,6 +5,10 @@ use crate::draw::{save_svg_or_png, span, svg_of};
 use crate::error::{Error, Result};
 use crate::fonts::{family, register_fonts};
 use crate::history::{Epoch, History};
+use crate::legend;
+use crate::off_scale::OffScale;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -162,17 +166,17 @@ pub fn learning_curves(
     ])
 }
 
-/// The font family of a panel's legend, which holds every series' label.
-fn legend_family(panel: &Panel) -> &'static str {
-    let labels: String = panel.series.iter().map(|s| s.label.as_str()).collect();
-    family(&labels)
+/// The font family of a panel's legend, which holds every series' label (as shown).
+fn legend_family(labels: &[String]) -> &'static str {
+    family(&labels.concat())
 }
 
-/// The legend goes where the curves are not: away from the reference line's side.
-fn legend_position(panel: &Panel) -> SeriesLabelPosition {
-    match panel.hline {
-        Some(h) if h > (panel.ylim.0 + panel.ylim.1) / 2.0 => SeriesLabelPosition::LowerRight,
-        _ => SeriesLabelPosition::UpperRight,
+/// A y tick's text as plotters writes it, without the sign of a zero ("-0.0" is "0.0").
+fn y_label(v: &f64) -> String {
+    let text = <RangedCoordf64 as ValueFormatter<f64>>::format(v);
+    match text.strip_prefix('-') {
+        Some(rest) if rest.trim_start_matches(['0', '.']).is_empty() => rest.to_string(),
+        _ => text,
     }
 }
 
@@ -305,6 +309,7 @@ impl Figure {
                 .bold_line_style(RGBColor(0xe5, 0xe5, 0xe5))
                 .x_desc(&panel.x_label)
                 .y_desc(&panel.y_label)
+                .y_label_formatter(&y_label)
                 .x_labels(x_ticks)
                 .label_style(("sans-serif", 13))
                 .axis_desc_style((family(&(panel.x_label.clone() + &panel.y_label)), 13));
@@ -312,16 +317,35 @@ impl Figure {
                 mesh.x_label_formatter(&whole_label);
             }
             mesh.draw()?;
+            // What is drawn, for the legend to avoid: the reference line, the visible parts of
+            // the curves and the arrowheads that mark points off the scale.
+            let mut drawn: Vec<Vec<(f64, f64)>> = Vec::new();
             if let Some(h) = panel.hline {
+                drawn.push(vec![(xr.start, h), (xr.end, h)]);
                 chart.draw_series(LineSeries::new(
                     [(xr.start, h), (xr.end, h)],
                     RGBColor(0x80, 0x80, 0x80).stroke_width(1),
                 ))?;
             }
+            let mut labels = Vec::new();
             for (i, s) in panel.series.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 let inside = |p: &&(f64, f64)| (y0..=y1).contains(&p.1);
+                // A point off the fixed y-range is named in the legend and marked at the edge.
+                let off = OffScale::of(&s.points, (y0, y1));
+                let label = off.label(&s.label);
+                // (Side by side where several curves leave the range at the same x.)
+                let dx = 10 * i as i32 - 5 * (panel.series.len() as i32 - 1);
+                for (xs, y, tip) in [(&off.above, y1, 1), (&off.below, y0, -1)] {
+                    chart.draw_series(xs.iter().map(|&x| {
+                        let head = vec![(dx, 0), (dx - 5, 8 * tip), (dx + 5, 8 * tip)];
+                        EmptyElement::at((x, y)) + Polygon::new(head, color.filled())
+                    }))?;
+                    drawn.extend(xs.iter().map(|&x| vec![(x, y)]));
+                }
+                labels.push(label.clone());
                 if s.style == Style::Dots {
+                    drawn.extend(s.points.iter().filter(inside).map(|&p| vec![p]));
                     chart
                         .draw_series(
                             s.points
@@ -329,19 +353,20 @@ impl Figure {
                                 .filter(inside)
                                 .map(|&p| Circle::new(p, 3, color.mix(0.7).filled())),
                         )?
-                        .label(s.label.as_str())
+                        .label(label)
                         .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
                     continue;
                 }
                 // As matplotlib with set_ylim: the line leaves the panel at its border, and only
                 // the points inside the range get a dot.
                 let runs = visible_runs(&s.points, (y0, y1));
+                drawn.extend(runs.iter().cloned());
                 chart
                     .draw_series(
                         runs.into_iter()
                             .map(|run| PathElement::new(run, color.stroke_width(2))),
                     )?
-                    .label(s.label.as_str())
+                    .label(label)
                     .legend(move |(x, y)| {
                         PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                     });
@@ -358,12 +383,24 @@ impl Figure {
                         .map(|&p| Circle::new(p, 3, color.filled())),
                 )?;
             }
+            // About 6 pixels a character at size 13, after a 20-pixel sample line; one row of
+            // 20 pixels per curve.
+            let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            let size = (6.0 * widest as f64 + 40.0, 20.0 * labels.len() as f64 + 6.0);
+            let (w, h) = chart.plotting_area().dim_in_pixel();
+            let curves: Vec<&[(f64, f64)]> = drawn.iter().map(Vec::as_slice).collect();
+            let position = legend::corner(
+                &curves,
+                ((xr.start, xr.end), (y0, y1)),
+                size,
+                (w as f64, h as f64),
+            );
             chart
                 .configure_series_labels()
-                .label_font((legend_family(panel), 13))
+                .label_font((legend_family(&labels), 13))
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-                .position(legend_position(panel))
+                .position(position)
                 .draw()?;
         }
         root.present()

@@ -188,6 +188,13 @@ fn points_outside_the_range_get_no_dot_and_epochs_whole_ticks() {
         2,
         "only the two test points"
     );
+    // But the two training points are not hidden: an arrowhead marks each at the edge it lies
+    // beyond (and its legend entry says "(↑ 1 off scale)", drawn as outlines).
+    assert_eq!(
+        svg.matches("<polygon").count(),
+        2,
+        "one arrowhead per hidden point"
+    );
     let labels = texts(&svg);
     // One epoch tick per panel, "1"; no "1.0" or "1.5" on the epoch axis (the only decimal
     // labels are the y axes', which hold 1.0 once per panel).
@@ -397,4 +404,19 @@ fn a_diverged_run_is_named_in_the_figure() {
         "loss (network = [784, 10]), diverged at epoch 6"
     );
     assert!(fig.to_svg().is_ok());
+}
+
+/// A range around zero had a tick labelled "-0.0" (building_blocks' activations).
+#[test]
+fn a_zero_tick_has_no_sign() {
+    let mut figure = titled("tanh", "x", "tanh(x)", "tanh");
+    figure.panels[0].ylim = (-1.05, 1.05);
+    let svg = figure.to_svg().unwrap();
+    let ticks: Vec<&str> = svg
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .map(str::trim)
+        .collect();
+    assert!(ticks.contains(&"0.0"), "{ticks:?}");
+    assert!(!ticks.contains(&"-0.0"), "{ticks:?}");
 }
