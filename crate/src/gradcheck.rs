@@ -64,10 +64,27 @@ pub fn numerical_gradient(
         }
     }
     crate::interrupt::watch();
-    let before = crate::interrupt::count();
-    let total: i64 = params.iter().map(|p| p.numel() as i64).sum();
-    let mut done = 0;
+    // In the project's kernel, a bar with the elements done and the time left; it goes when
+    // the gradient is done or stops.
+    let total: usize = params.iter().map(|p| p.numel()).sum();
+    let mut progress = crate::display::live::Progress::gradient(total);
     let _no_grad = tch::no_grad_guard();
+    let grads = slopes_of(loss, params, eps, &mut progress);
+    progress.finish();
+    grads
+}
+
+/// The central differences of [`numerical_gradient`], element after element, counted on
+/// `progress`; an interrupt that arrives meanwhile stops them.
+fn slopes_of(
+    loss: impl Fn() -> Result<f64>,
+    params: &[&Tensor],
+    eps: f64,
+    progress: &mut crate::display::live::Progress,
+) -> Result<Vec<Tensor>> {
+    let before = crate::interrupt::count();
+    let total: usize = params.iter().map(|p| p.numel()).sum();
+    let mut done = 0;
     let mut grads = Vec::with_capacity(params.len());
     for param in params {
         let flat = param.f_view([-1])?;
@@ -83,7 +100,6 @@ pub fn numerical_gradient(
                      whole gradient (on fewer or smaller parameters, it is faster)."
                 )));
             }
-            done += 1;
             // A view of the one element: filling it changes the parameter itself.
             let mut element = flat.f_get(i)?;
             let original = element.double_value(&[]);
@@ -94,6 +110,8 @@ pub fn numerical_gradient(
             let down = loss();
             set(original)?;
             slopes.push((up? - down?) / (2.0 * eps));
+            done += 1;
+            progress.update(done, 0);
         }
         grads.push(
             Tensor::f_from_slice(&slopes)?

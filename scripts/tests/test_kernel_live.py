@@ -188,9 +188,10 @@ println!("stop requested: {}", stop_requested());""")
     assert not any(l.startswith("Interrupted") for l in text) and "stop requested: false" in text, text
 
 
-def interrupted(kernel, code, start_line, delay):
+def interrupted(kernel, code, start_line, delay, others=None):
     """Runs `code` and interrupts it `delay` seconds after it prints `start_line`; the cell
-    must end by itself within 2 s of the interrupt, with no error. Its printed lines."""
+    must end by itself within 2 s of the interrupt, with no error. Its printed lines (its other
+    outputs go to `others`)."""
     km, kc = kernel
     t0 = {}
 
@@ -199,7 +200,7 @@ def interrupted(kernel, code, start_line, delay):
             t0["t"] = time.monotonic() + delay
             threading.Timer(delay, km.interrupt_kernel).start()
 
-    others = []
+    others = [] if others is None else others
     lines, _ = execute(kc, code, on_line=on_line, timeout=120, others=others)
     seconds = time.monotonic() - t0["t"]
     print(f"interrupt -> cell finished in {seconds:.2f} s")
@@ -237,7 +238,12 @@ println!("gradient: starting");
 
 def test_an_interrupt_stops_the_numerical_gradient_with_a_message(kernel):
     # 400,000 losses of 200,000 squares each: far longer than the kernel's 3 s of grace.
-    text = interrupted(kernel, GRADIENT, "gradient: starting", 0.5)
+    others = []
+    text = interrupted(kernel, GRADIENT, "gradient: starting", 0.8, others)
+    # A progress bar showed while it ran (a cell of over a few seconds is never silent).
+    bars = [c["data"]["text/html"] for kind, c, *_ in others
+            if kind in ("display_data", "update_display_data") and "<progress" in c["data"].get("text/html", "")]
+    assert bars and re.search(r"\d+/200000 parameter elements · \d+\.\d s left for this gradient", bars[-1]), bars[-1:]
     assert any(re.match(r"gradient: numerical_gradient stopped at Kernel → Interrupt, after \d+ of 200000 "
                         r"parameter elements; the parameters are unchanged", l) for l in text), text
     # The process lives on with the cell's variables.

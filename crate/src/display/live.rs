@@ -98,6 +98,7 @@ pub(crate) struct Progress {
     total: usize,
     start: Instant,
     last: Option<Instant>,
+    gradient: bool,
 }
 
 impl Progress {
@@ -112,6 +113,15 @@ impl Progress {
             total,
             start: Instant::now(),
             last: None,
+            gradient: false,
+        }
+    }
+
+    /// A numerical gradient of `total` parameter elements starts.
+    pub(crate) fn gradient(total: usize) -> Progress {
+        Progress {
+            gradient: true,
+            ..Progress::new(total)
         }
     }
 
@@ -129,12 +139,21 @@ impl Progress {
         self.last = Some(now);
         let secs = elapsed.as_secs_f64();
         let left = secs / done as f64 * (self.total - done.min(self.total)) as f64;
+        let what = if self.gradient {
+            format!(
+                "{done}/{} parameter elements · {left:.1} s left for this gradient",
+                self.total
+            )
+        } else {
+            format!(
+                "{done}/{} batches · {} samples/s · {left:.1} s left in this epoch",
+                self.total,
+                thousands((samples as f64 / secs).round() as i64)
+            )
+        };
         let text = format!(
-            "<progress value=\"{done}\" max=\"{}\" style=\"width: 14em; vertical-align: middle\"></progress> \
-             {done}/{} batches · {} samples/s · {left:.1} s left in this epoch",
-            self.total,
-            self.total,
-            thousands((samples as f64 / secs).round() as i64)
+            "<progress value=\"{done}\" max=\"{}\" style=\"width: 14em; vertical-align: middle\"></progress> {what}",
+            self.total
         );
         change(|progress, _| *progress = text);
     }
