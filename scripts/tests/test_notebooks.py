@@ -386,7 +386,7 @@ def test_optimizers_notebook_overlays_runs_and_batch_sizes():
     for size in (10, 100, 1000):
         assert f"batch {size} (" in batch_fig
     adam = re.search(r"^Adam lr 0.001\s+(10 .*)$", out, re.M).group(1)
-    batch100 = re.search(r"^batch  100: \d+\.\d{3} s/epoch  (10 .*)$", out, re.M).group(1)
+    batch100 = re.search(r"^batch  100: \d+\.\d{3} s/epoch\s+(10 .*)$", out, re.M).group(1)
     # Same seed, network, optimizer and batch size: the two runs must agree exactly.
     assert adam == batch100, (adam, batch100)
     assert len(re.findall(r"^batch\s+\d+: \d+\.\d{3} s/epoch", out, re.M)) == 3
