@@ -20,7 +20,8 @@ const SIDE: usize = 28;
 
 /// A grid of square pictures with captions: weight maps (blue negative, white 0, red positive,
 /// one colour scale for all, shown by a colour bar) or digits (white 0 to black 1). Each
-/// picture fills a cell of 84 × 84 screen pixels, whatever its size (28 × 28 for a digit).
+/// picture fills a square of 84 × 84 screen pixels (168 × 168 in a grid of at most four),
+/// whatever its size (28 × 28 for a digit).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageGrid {
     /// Shown above the grid.
@@ -66,17 +67,18 @@ impl ImageGrid {
         begin(root, &self.title)?;
         let (w, _) = self.size();
         let cols = self.cols.max(1);
+        let cell = self.cell();
         for (k, (img, caption)) in self.images.iter().zip(&self.captions).enumerate() {
             let (x0, y0) = (
-                10 + (k % cols) as i32 * CELL.0 as i32,
-                40 + (k / cols) as i32 * CELL.1 as i32,
+                10 + (k % cols) as i32 * cell.0 as i32,
+                40 + (k / cols) as i32 * cell.1 as i32,
             );
             root.draw(&Text::new(
                 caption.clone(),
                 (x0, y0),
                 (family(caption), 12).into_font(),
             ))?;
-            let room = (PIXEL * SIDE as u32) as i32;
+            let room = cell.0 as i32 - 16;
             draw_square(root, img, (x0, y0 + 16), room, |v| self.color(v))?;
         }
         if let Some(limit) = self.limit {
@@ -113,6 +115,16 @@ impl ImageGrid {
 }
 
 impl ImageGrid {
+    /// The room of one picture and its caption: [`CELL`], doubled in a grid of a few pictures
+    /// (a digit, its convolution and its pooling side by side are 168 pixels wide each).
+    fn cell(&self) -> (u32, u32) {
+        if self.images.len() <= FEW {
+            (2 * CELL.0 - 16, 2 * CELL.1 - 16)
+        } else {
+            CELL
+        }
+    }
+
     /// Grey pictures side by side (white for the smallest value of each, black for its largest),
     /// each from a square `[n, n]` tensor (leading dimensions of size 1 are ignored): e.g. a
     /// digit, the same digit after a 3 × 3 convolution, and after max pooling. Each is drawn
@@ -164,8 +176,10 @@ impl ImageGrid {
     }
 }
 
-/// Room for one picture with its caption, in pixels.
+/// Room for one picture with its caption, in pixels (twice as much in a grid of a few).
 const CELL: (u32, u32) = (100, 106);
+/// A grid of at most this many pictures draws them twice as large.
+const FEW: usize = 4;
 /// Screen pixels per image pixel.
 const PIXEL: u32 = 3;
 
@@ -488,8 +502,8 @@ impl Picture for ImageGrid {
         let bar = if self.limit.is_some() { 90 } else { 0 };
         let title = span(self.title.chars().count(), 9, 20);
         (
-            span(self.cols, CELL.0, bar + 20).max(title),
-            span(rows, CELL.1, 50),
+            span(self.cols, self.cell().0, bar + 20).max(title),
+            span(rows, self.cell().1, 50),
         )
     }
 

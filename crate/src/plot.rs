@@ -11,6 +11,7 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// Series with more points than this are drawn without a dot at each point.
@@ -48,6 +49,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Line or dots.
     pub style: Style,
+    /// A name written beside each point, in the order of `points` (empty: none), e.g. the
+    /// network each point measured (see [`Series::named`]).
+    pub names: Vec<String>,
 }
 
 impl Series {
@@ -57,16 +61,22 @@ impl Series {
             label: label.to_string(),
             points,
             style: Style::Line,
+            names: Vec::new(),
         }
     }
 
     /// `points` as dots without a line (a scatter plot), e.g. predicted against actual values.
     pub fn dots(label: &str, points: Vec<(f64, f64)>) -> Series {
         Series {
-            label: label.to_string(),
-            points,
             style: Style::Dots,
+            ..Series::line(label, points)
         }
+    }
+
+    /// The same curve with `names` written beside its points, one per point, e.g. the
+    /// networks of a comparison: `Series::line("MLP", points).named(networks)`.
+    pub fn named(self, names: Vec<String>) -> Series {
+        Series { names, ..self }
     }
 
     /// One column of an epoch log against the epoch number, e.g. the test accuracy:
@@ -344,6 +354,30 @@ impl Figure {
                     drawn.extend(xs.iter().map(|&x| vec![(x, y)]));
                 }
                 labels.push(label.clone());
+                // Each point's name, if any, just above it: to its right, or to its left in the
+                // right third of the panel, so that it stays inside.
+                let named: Vec<(&String, (f64, f64))> = s
+                    .names
+                    .iter()
+                    .zip(s.points.iter().copied())
+                    .filter(|(_, p)| (y0..=y1).contains(&p.1))
+                    .collect();
+                chart.draw_series(named.iter().map(|(name, p)| {
+                    let left = (p.0 - xr.start) / (xr.end - xr.start) > 2.0 / 3.0;
+                    let (dx, h) = if left {
+                        (-6, HPos::Right)
+                    } else {
+                        (6, HPos::Left)
+                    };
+                    let font = (family(name), 11).into_font().color(&color);
+                    EmptyElement::at(*p)
+                        + Text::new(
+                            name.to_string(),
+                            (dx, -6),
+                            font.pos(Pos::new(h, VPos::Bottom)),
+                        )
+                }))?;
+                drawn.extend(named.iter().map(|(_, p)| vec![*p]));
                 if s.style == Style::Dots {
                     drawn.extend(s.points.iter().filter(inside).map(|&p| vec![p]));
                     chart

@@ -169,7 +169,7 @@ fn a_drawing_too_large_to_make_is_refused_with_advice() {
     };
     let m = grid.to_png().unwrap_err().to_string();
     assert!(
-        m.contains("a drawing of 4294967295 × 156 pixels cannot be made"),
+        m.contains("a drawing of 4294967295 × 246 pixels cannot be made"),
         "{m}"
     );
     assert!(m.contains("put fewer things in one drawing"), "{m}");
