@@ -1,6 +1,6 @@
-//! Drawing plumbing shared by the figures and the pictures: pictures drawn in memory through
-//! plotters' bitmap backend and encoded as PNG or GIF, and drawings saved for a report (SVG,
-//! or PNG at print size).
+//! Drawing plumbing shared by the figures and the pictures: every drawing is made as SVG by
+//! plotters and, where pixels are needed, rendered by resvg in memory and encoded as PNG or
+//! GIF (on screen, and at print size for a report).
 
 use crate::error::{Error, Result};
 use crate::fonts::{outline_text, Texts};
@@ -56,35 +56,37 @@ pub(crate) fn save_svg_or_png(path: &Path, svg: impl FnOnce() -> Result<String>)
     std::fs::write(path, bytes).map_err(|e| write_error(path, e))
 }
 
-/// `svg` (as plotters writes it) drawn as PNG at [`PRINT_SCALE`] times its size. Its text is
-/// drawn from the glyphs' outlines first, so the PNG needs no font of the machine.
+/// `svg` (as plotters writes it) drawn as PNG at [`PRINT_SCALE`] times its size.
 fn png_for_print(svg: &str) -> Result<Vec<u8>> {
     let fail = |e: String| Error::Io(format!("cannot draw the picture as PNG: {e}"));
+    let pixmap = render(svg, |pixels| {
+        (1..=PRINT_SCALE)
+            .rev()
+            .find(|s| pixels * u64::from(s * s) <= MAX_PRINT_PIXELS)
+            .unwrap_or(1)
+    })
+    .map_err(fail)?;
+    pixmap.encode_png().map_err(|e| fail(e.to_string()))
+}
+
+/// `svg` (as plotters writes it) drawn on white by resvg at the scale that `scale` chooses for
+/// its number of pixels. Its text is drawn from the glyphs' outlines first, so the pixels
+/// need no font of the machine.
+fn render(svg: &str, scale: impl FnOnce(u64) -> u32) -> Result<tiny_skia::Pixmap, String> {
     let svg = outline_text(svg.to_string(), Texts::All);
-    let tree =
-        usvg::Tree::from_str(&svg, &usvg::Options::default()).map_err(|e| fail(e.to_string()))?;
+    let tree = usvg::Tree::from_str(&svg, &usvg::Options::default()).map_err(|e| e.to_string())?;
     let size = tree.size().to_int_size();
-    let pixels = size.width() as u64 * size.height() as u64;
-    let scale = (1..=PRINT_SCALE)
-        .rev()
-        .find(|s| pixels * u64::from(s * s) <= MAX_PRINT_PIXELS)
-        .unwrap_or(1);
+    let scale = scale(size.width() as u64 * size.height() as u64);
     let mut pixmap = tiny_skia::Pixmap::new(size.width() * scale, size.height() * scale)
-        .ok_or_else(|| {
-            fail(format!(
-                "{} × {} pixels is too large",
-                size.width(),
-                size.height()
-            ))
-        })?;
-    let scale = scale as f32;
+        .ok_or_else(|| format!("{} × {} pixels is too large", size.width(), size.height()))?;
     pixmap.fill(tiny_skia::Color::WHITE);
+    let scale = scale as f32;
     resvg::render(
         &tree,
         tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().map_err(|e| fail(e.to_string()))
+    Ok(pixmap)
 }
 
 /// The error of a picture that could not be written to `path`.
@@ -111,20 +113,21 @@ pub(crate) fn svg_of(
     Ok(outline_text(svg, Texts::Wide))
 }
 
-/// The RGB pixels (plotters' bitmap layout) of a picture of `size` that `draw` draws, in
-/// memory: no file, so no other user of the machine can plant one in its way.
+/// The RGB pixels of a picture of `size` that `draw` draws, in memory (no file, so no other
+/// user of the machine can plant one in its way): drawn as SVG and rendered as a saved PNG is,
+/// since plotters' bitmap backend places each letter without its side bearing (a title read
+/// "epoch 2 0").
 pub(crate) fn rgb_of(
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
 ) -> Result<Vec<u8>, String> {
-    check_size(size)?;
-    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(rgb)
+    let pixmap = render(&svg_of(size, draw)?, |_| 1)?;
+    // Opaque pixels (drawn on white): the RGB of each RGBA.
+    Ok(pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect())
 }
 
 /// RGB pixels of `size` as PNG bytes.

@@ -486,8 +486,8 @@ impl ConfusionFigure {
     }
 }
 
-/// The crate's pictures, drawn through plotters' bitmap backend (shown inline, and animated)
-/// or its SVG backend (saved for a report).
+/// The crate's pictures, drawn through plotters' SVG backend (then rendered for the notebook,
+/// an animation or a report).
 pub(crate) trait Picture {
     /// Pixel size of the whole picture.
     fn size(&self) -> (u32, u32);
