@@ -9,22 +9,17 @@ import zipfile
 import pytest
 from jupyter_client.manager import start_new_kernel
 
+from test_kernel_live import SETUP as FIRST_CELLS
 from test_kernel_protocol import NOTEBOOKS, errors, execute, streams
 
-SETUP = """:dep mnist_lab = { path = "../crate" }
-use mnist_lab::*;
+# Experiment 1's first cells (as test_kernel_live runs them), then a network trained one epoch.
+SETUP = FIRST_CELLS + """
 use mnist_lab::tch::Tensor;
-let device = Device::cuda_if_available();
-let (ds_l, ds_t) = minimnist(device)?;
-let dl_l = DataLoader::new(&ds_l, 100, false)?;
-let dl_t = DataLoader::new(&ds_t, 100, false)?;
-let loss_func = CrossEntropyLoss::new(Reduction::Sum);
 let net = Mlp::new(&[784, 100, 10], device)?;
 let nepoch = 1;
 let mut optimizer = Adam::new(&net, 1e-3)?;
 let mut history = History::new();
-history.push(1, train(&net, &loss_func, &mut optimizer, &dl_l)?, evaluate(&net, &loss_func, &dl_t)?);
-println!("ready on {device}");"""
+history.push(1, train(&net, &loss_func, &mut optimizer, &dl_l)?, evaluate(&net, &loss_func, &dl_t)?);"""
 
 # What the cell after each case prints: the variables of SETUP, with their values.
 STILL_HERE = 'println!("still here: {} {} {} {}", ds_l.len(), net.num_parameters(), nepoch, history.len());'
