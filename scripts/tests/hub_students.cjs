@@ -37,6 +37,9 @@ async function student({ name, password, cell_file }) {
     await login(page, process.env.HUB_URL, name, password);
     await page.locator(".jp-DirListing-item", { hasText: "notebooks" }).dblclick();
     report.lab_seconds = (Date.now() - t0) / 1000;
+    // A student gets nbgrader's Assignment List but none of its instructor tools.
+    report.create_assignment_tabs = await page.locator(".lm-TabBar-tabLabel", { hasText: "Create Assignment" }).count();
+    report.formgrader_status = (await page.request.get(`${process.env.HUB_URL}/user/${name}/formgrader`)).status();
     await page.locator(".jp-DirListing-item", { hasText: "experiment1_minimnist.ipynb" }).dblclick();
     const cell = page.locator(".jp-CodeCell").filter({ hasText: process.env.CELL_ANCHOR });
     await cell.locator(".cm-content").waitFor();

@@ -152,6 +152,8 @@ def test_three_students_log_in_at_once_and_run_their_own_experiment1(hub, tmp_pa
         assert [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit() and "   0." in line] == ["1", "2", "3"], out
         assert f"Total params: {PARAMS[user]}" in out, out
         assert report["figure_visible"] and report["figure_size"][0] > 600, report
+        # No instructor tools for a student: no Create Assignment tab, no Formgrader page.
+        assert report["create_assignment_tabs"] == 0 and report["formgrader_status"] == 404, report
         # The first cell compiled against the shared warm build, not tch from scratch (minutes).
         assert report["first_output_seconds"] and report["first_output_seconds"] < 120, report
         # The notebook is the student's own copy, saved with their edit.
