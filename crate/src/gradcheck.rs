@@ -69,21 +69,22 @@ pub fn numerical_gradient(
     let total: usize = params.iter().map(|p| p.numel()).sum();
     let mut progress = crate::display::live::Progress::gradient(total);
     let _no_grad = tch::no_grad_guard();
-    let grads = slopes_of(loss, params, eps, &mut progress);
+    let grads = slopes_of(loss, params, eps, total, &mut progress);
     progress.finish();
     grads
 }
 
-/// The central differences of [`numerical_gradient`], element after element, counted on
-/// `progress`; an interrupt that arrives meanwhile stops them.
+/// The central differences of [`numerical_gradient`] for the `total` elements of `params`,
+/// element after element, counted on `progress`; an interrupt that arrives meanwhile stops
+/// them.
 fn slopes_of(
     loss: impl Fn() -> Result<f64>,
     params: &[&Tensor],
     eps: f64,
+    total: usize,
     progress: &mut crate::display::live::Progress,
 ) -> Result<Vec<Tensor>> {
     let before = crate::interrupt::count();
-    let total: usize = params.iter().map(|p| p.numel()).sum();
     let mut done = 0;
     let mut grads = Vec::with_capacity(params.len());
     for param in params {

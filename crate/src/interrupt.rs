@@ -12,10 +12,10 @@
 //! network of a comparison) stops after its first batch, and `stop_requested` stays true.
 //! Measurements (`evaluate`, `numerical_gradient`) stop only for an interrupt that arrives
 //! while they run, so the final numbers after an interrupted loop cover the whole set; figures
-//! and printing still run. evcxr links a fresh copy of this crate into
-//! every cell, each with its own counter, and a copy installs its handler the first time the
-//! cell builds or trains something; so the interrupt reaches the cell that is running, and the
-//! next cell starts with none.
+//! and printing still run. evcxr links a fresh copy of this crate into every cell, each with
+//! its own counter, and a copy installs its handler the first time the cell builds or trains
+//! something; so the interrupt reaches the cell that is running, and the next cell starts with
+//! none.
 //!
 //! [`stop_requested`]: crate::stop_requested
 //! [`train`]: crate::train

@@ -180,7 +180,8 @@ impl ImageGrid {
 const CELL: (u32, u32) = (100, 106);
 /// A grid of at most this many pictures draws them twice as large.
 const FEW: usize = 4;
-/// Screen pixels per image pixel.
+/// Screen pixels per image pixel of a digit in a grid of more than [`FEW`] (the colour bar is
+/// as tall as two such digits).
 const PIXEL: u32 = 3;
 
 /// Starts a picture on `root`: white, with `title` at the top left.

@@ -10,6 +10,15 @@
 const { launch, runAll, waitForExperiment1, experimentOutput } = require("./lab_page.cjs");
 const fs = require("fs");
 
+/** Inserts a code cell below the active one, types `code` into it and runs it, by keys. */
+async function runNewCell(page, code) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("b");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(code);
+  await page.keyboard.press("Shift+Enter");
+}
+
 (async () => {
   const browser = await launch();
   const report = {};
@@ -75,11 +84,7 @@ const fs = require("fs");
     report.interrupted_text = await cell.locator(".jp-OutputArea").innerText();
     await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-interrupted.png") });
     // A new cell below reads what the interrupted cell made.
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("b");
-    await page.keyboard.press("Enter");
-    await page.keyboard.type('println!("kept {} epochs, {} parameters", history.len(), net.num_parameters());');
-    await page.keyboard.press("Shift+Enter");
+    await runNewCell(page, 'println!("kept {} epochs, {} parameters", history.len(), net.num_parameters());');
     await page.waitForFunction(() => document.body.innerText.includes("kept "), null, { timeout: 60000 });
     report.after_text = (await page.locator(".jp-OutputArea", { hasText: "kept " }).last().innerText()).trim();
 
@@ -94,11 +99,7 @@ const fs = require("fs");
     await failed.scrollIntoViewIfNeeded();
     await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-failed.png") });
     // (A new cell, as before: JupyterLab keeps only the cells near the view in the page.)
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("b");
-    await page.keyboard.press("Enter");
-    await page.keyboard.type('println!("still kept {} epochs, {} parameters", history.len(), net.num_parameters());');
-    await page.keyboard.press("Shift+Enter");
+    await runNewCell(page, 'println!("still kept {} epochs, {} parameters", history.len(), net.num_parameters());');
     const still = page.locator(".jp-OutputArea", { hasText: "still kept " });
     await still.waitFor({ timeout: 60000 });
     report.still_text = (await still.innerText()).trim();
