@@ -5,7 +5,9 @@
 //! project's kernel (evcxr_jupyter with `scripts/evcxr_jupyter.patch`) also turns a line
 //! `EVCXR_JUPYTER_MESSAGE {json}` into a Jupyter message for the running cell at once:
 //! `display_data` (shown now, in order with the printed text), `update_display_data` (replaces
-//! what an earlier display with the same id shows) or `clear_output`. Its kernelspec says so
+//! what an earlier display with the same id shows) or `clear_output`; a display marked
+//! `"live": true` (the cell's [live area](live)) is kept under the text printed after it, so a
+//! table printed while a figure is redrawn stays together above the figure. Its kernelspec says so
 //! with the environment variable [`PATCHED_KERNEL_VAR`]; without it the crate falls back to
 //! evcxr's end-of-cell display, and outside a kernel showing does nothing.
 //!
@@ -92,7 +94,7 @@ impl Kernel {
 /// live area (progress bar, live figure) is emptied first: what follows is the final output.
 pub fn show(content: &Content) {
     live::close();
-    send("display_data", content, None);
+    send("display_data", content, None, false);
 }
 
 /// Shows what `draw` made (as [`show`] does), or, when drawing failed, its error under the
@@ -110,13 +112,25 @@ pub(crate) fn show_drawn(drawn: crate::error::Result<Content>) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayHandle {
     id: String,
+    live: bool,
 }
 
 impl DisplayHandle {
     /// Shows `content` (as [`show`] does) and returns the handle that updates it.
     pub fn new(content: &Content) -> DisplayHandle {
+        DisplayHandle::shown(content, false)
+    }
+
+    /// Shows the cell's live area: the patched kernel keeps it under what the cell prints and
+    /// shows after it.
+    pub(crate) fn live(content: &Content) -> DisplayHandle {
+        DisplayHandle::shown(content, true)
+    }
+
+    fn shown(content: &Content, live: bool) -> DisplayHandle {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let handle = DisplayHandle {
+            live,
             id: format!(
                 "mnist-lab-{}-{:x}-{}",
                 std::process::id(),
@@ -125,40 +139,42 @@ impl DisplayHandle {
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ),
         };
-        send("display_data", content, Some(&handle.id));
+        send("display_data", content, Some(&handle.id), live);
         handle
     }
 
     /// Replaces what this display shows by `content`.
     pub fn update(&self, content: &Content) {
-        send("update_display_data", content, Some(&self.id));
+        send("update_display_data", content, Some(&self.id), self.live);
     }
 }
 
 /// Prints the line that shows `content` under the current kernel.
-fn send(msg_type: &str, content: &Content, display_id: Option<&str>) {
+fn send(msg_type: &str, content: &Content, display_id: Option<&str>, live: bool) {
     let (mime, data) = content.mime_data();
     match Kernel::current() {
         Kernel::Patched => println!(
             "EVCXR_JUPYTER_MESSAGE {}",
-            message(msg_type, mime, &data, display_id)
+            message(msg_type, mime, &data, display_id, live)
         ),
         Kernel::Stock => println!("EVCXR_BEGIN_CONTENT {mime}\n{data}\nEVCXR_END_CONTENT"),
         Kernel::None => {}
     }
 }
 
-/// The JSON of a `display_data` or `update_display_data` request for the patched kernel.
-fn message(msg_type: &str, mime: &str, data: &str, display_id: Option<&str>) -> String {
+/// The JSON of a `display_data` or `update_display_data` request for the patched kernel; a
+/// `live` one (the live area's) says so.
+fn message(msg_type: &str, mime: &str, data: &str, display_id: Option<&str>, live: bool) -> String {
     let transient = match display_id {
         Some(id) => format!("{{\"display_id\": {}}}", json_string(id)),
         None => "{}".into(),
     };
     format!(
-        "{{\"msg_type\": {}, \"content\": {{\"data\": {{{}: {}}}, \"metadata\": {{}}, \"transient\": {transient}}}}}",
+        "{{\"msg_type\": {}, \"content\": {{\"data\": {{{}: {}}}, \"metadata\": {{}}, \"transient\": {transient}}}{}}}",
         json_string(msg_type),
         json_string(mime),
-        json_string(data)
+        json_string(data),
+        if live { ", \"live\": true" } else { "" }
     )
 }
 
@@ -198,10 +214,13 @@ mod tests {
     #[test]
     fn messages_carry_the_data_and_the_display_id() {
         assert_eq!(
-            message("update_display_data", "text/plain", "x", Some("id1")),
+            message("update_display_data", "text/plain", "x", Some("id1"), false),
             r#"{"msg_type": "update_display_data", "content": {"data": {"text/plain": "x"}, "metadata": {}, "transient": {"display_id": "id1"}}}"#
         );
-        assert!(message("display_data", "text/html", "<b>", None).ends_with(r#""transient": {}}}"#));
+        assert!(message("display_data", "text/html", "<b>", None, false)
+            .ends_with(r#""transient": {}}}"#));
+        assert!(message("display_data", "text/html", "<b>", Some("a"), true)
+            .ends_with(r#"}}, "live": true}"#));
     }
 
     #[test]

@@ -66,7 +66,26 @@ async function runNewCell(page, code) {
     await page.waitForTimeout(2000);
     const shotB = await shoot(process.env.SHOT.replace(/\.png$/, "-live-2.png"));
     report.live_figure_changed = !shotA.equals(shotB);
-    report.progress_seen = await cell.locator(".jp-OutputArea progress").count();
+    // The table stays together above the live figure: wait for a moment with the header and
+    // at least two rows above it and none below (a row shows below it only until it is next
+    // redrawn, a fraction of a second later).
+    const layout = await page.waitForFunction(
+      (anchor) => {
+        const c = [...document.querySelectorAll(".jp-CodeCell")].find((e) => e.innerText.includes(anchor));
+        const outputs = c ? [...c.querySelectorAll(".jp-OutputArea-child")] : [];
+        const at = outputs.findIndex((o) => o.querySelector("svg"));
+        const rows = (o) => (o.innerText.match(/^ *\d+ {3}\d/gm) || []).length;
+        const sum = (list) => list.reduce((n, o) => n + rows(o), 0);
+        const above = sum(outputs.slice(0, at)), below = sum(outputs.slice(at + 1));
+        const header = outputs.slice(0, at).some((o) => o.innerText.includes("lossL"));
+        return at > 0 && header && above >= 2 && below === 0 && { above, below, outputs: outputs.length };
+      },
+      process.env.CELL_ANCHOR,
+      { timeout: 60000, polling: 50 },
+    );
+    report.live_layout = await layout.jsonValue();
+    await live.scrollIntoViewIfNeeded().catch(() => null);
+    await page.screenshot({ path: process.env.SHOT.replace(/\.png$/, "-live-table.png") });
     // Kernel > Interrupt Kernel, from the menu.
     await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Kernel$/ }).click();
     await page.locator(".lm-Menu-itemLabel", { hasText: /^Interrupt Kernel$/ }).click();

@@ -15,6 +15,8 @@ import pytest
 from jupyter_client.manager import KernelManager, start_new_kernel
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+# mnist_lab::History::HEADER, the table's first line.
+History_HEADER = "# epoch     lossL     lossT    rateL    rateT"
 
 SETUP = """:dep mnist_lab = { path = "../crate" }
 use mnist_lab::*;
@@ -72,13 +74,48 @@ def stock_kernel():
         km.shutdown_kernel(now=True)
 
 
-def execute(kc, code, on_line=None, timeout=600, others=None):
-    """Run `code`; return ([(seconds since the request, text line)], seconds to the reply).
+class Outputs:
+    """A cell's output area as JupyterLab keeps it: consecutive text joined, clear_output
+    (wait=True) applied when the next output arrives, displays updated in place by id."""
+
+    def __init__(self):
+        self.items, self.clear_next = [], False
+
+    def apply(self, msg_type, content):
+        if msg_type == "clear_output":
+            self.clear_next = content.get("wait", False)
+            if not self.clear_next:
+                self.items = []
+            return
+        if msg_type in ("stream", "display_data", "execute_result", "error") and self.clear_next:
+            self.items, self.clear_next = [], False
+        display_id = content.get("transient", {}).get("display_id")
+        if msg_type == "stream":
+            if self.items and self.items[-1]["kind"] == "stream":
+                self.items[-1]["text"] += content["text"]
+            else:
+                self.items.append({"kind": "stream", "text": content["text"]})
+        elif msg_type == "update_display_data":
+            for item in self.items:
+                if display_id is not None and item.get("id") == display_id:
+                    item["data"] = content["data"]
+        elif msg_type in ("display_data", "execute_result", "error"):
+            self.items.append({"kind": msg_type, "id": display_id, "data": content.get("data")})
+
+    def text(self):
+        return "".join(item["text"] for item in self.items if item["kind"] == "stream")
+
+
+def execute(kc, code, on_line=None, timeout=600, others=None, outputs=None):
+    """Run `code`; return ([(seconds since the request, text line)], seconds to the reply): each
+    line of the cell's text as it first shows in the output area (which must only ever grow).
     Other outputs (errors, results, displays) are appended to `others` as (msg_type, content,
-    seconds since the request, number of text lines received before it)."""
+    seconds since the request, number of text lines shown before it); `outputs` (an Outputs)
+    follows the output area, and gets a copy of its items after each message in .states."""
     t0 = time.monotonic()
     msg_id = kc.execute(code)
-    lines, buf = [], ""
+    lines, area = [], outputs if outputs is not None else Outputs()
+    area.states = []
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -86,15 +123,17 @@ def execute(kc, code, on_line=None, timeout=600, others=None):
         kinds = ("error", "execute_result", "display_data", "update_display_data", "clear_output")
         if msg["msg_type"] in kinds and others is not None:
             others.append((msg["msg_type"], msg["content"], time.monotonic() - t0, len(lines)))
-        if msg["msg_type"] == "stream":
-            buf += msg["content"]["text"]
-            *done, buf = buf.split("\n")
-            for line in done:
-                lines.append((time.monotonic() - t0, line))
-                if on_line:
-                    on_line(line)
-        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
+        before = area.text()
+        area.apply(msg["msg_type"], msg["content"])
+        area.states.append([dict(item) for item in area.items])
+        shown = area.text()
+        assert area.clear_next or shown.startswith(before), ("text shown was lost", before, shown)
+        for line in shown.split("\n")[len(lines):-1]:
+            lines.append((time.monotonic() - t0, line))
+            if on_line:
+                on_line(line)
     kc.get_shell_msg(timeout=timeout)
     return lines, time.monotonic() - t0
 
@@ -116,36 +155,52 @@ def test_the_first_cell_says_it_compiles_and_the_notice_goes(kernel):
 
 def test_epoch_lines_and_figures_arrive_while_the_cell_runs(kernel):
     _, kc = kernel
-    others = []
+    others, outputs = [], Outputs()
     # A wider network than LOOP's, so that every epoch trains for well over the 0.3 s after
     # which the progress bar appears, also on a fast CPU (about 1.5 s per epoch on 2 cores).
     wide = LOOP.replace("NEPOCH", "8").replace("[784, 1000, 1000, 10]", "[784, 2500, 2500, 10]")
-    lines, total = execute(kc, wide, others=others)
+    wide = 'println!("{}", History::HEADER);\n' + wide
+    lines, total = execute(kc, wide, others=others, outputs=outputs)
     epochs = [(t, line) for t, line in lines if re.match(r"^ *\d+   \d", line)]
     assert len(epochs) == 8, lines
     # Each row reaches the client when its epoch ends, long before the cell does.
     first, last = epochs[0][0], epochs[-1][0]
     assert last - first > 0.5 * (total - first), (epochs, total)
     assert total - first > 1.0, (first, total)
-    # The live area is shown once, during the first epoch, and updated in place: after each
-    # row, the curves of the epochs so far, within 0.3 s.
+    # The live area is shown during the first epoch, under the header, and changed in place:
+    # after each row, the curves of the epochs so far, within 0.3 s.
     shown = [(c, t, n) for kind, c, t, n in others if kind == "display_data"]
     (area_id,) = {c["transient"]["display_id"] for c, _, _ in shown if "display_id" in c.get("transient", {})}
-    assert shown[0][2] == 0 and shown[0][1] < epochs[0][0], (shown[0], epochs[0])
+    assert shown[0][2] == 1 and shown[0][1] < epochs[0][0], (shown[0], epochs[0])
     updates = [(c, t, n) for kind, c, t, n in others if kind == "update_display_data"]
     assert {c["transient"]["display_id"] for c, _, _ in updates} == {area_id}
-    figures = [(t, n) for c, t, n in updates if "<svg" in c["data"].get("text/html", "") and "<progress" not in c["data"]["text/html"]]
+    changes = [(c, t, n) for c, t, n in shown + updates if c.get("transient", {}).get("display_id") == area_id]
+    figures = [(t, n) for c, t, n in sorted(changes, key=lambda change: change[1])
+               if "<svg" in c["data"].get("text/html", "") and "<progress" not in c["data"]["text/html"]]
     for k, (t, line) in enumerate(epochs, 1):
-        after = [ft for ft, n in figures if n == k]
+        after = [ft for ft, n in figures if n == k + 1]
         assert after and after[0] - t <= 0.3, (k, line, t, figures)
+    # The table stays together above the area: whenever the area shows curves, it is the
+    # last output, under one block of text that holds the header and every row so far.
+    curves = [state for state in outputs.states
+              if any(item.get("id") == area_id and "<svg" in (item["data"] or {}).get("text/html", "") for item in state)]
+    assert len(curves) >= 8, len(curves)
+    for state in curves:
+        assert state[0]["kind"] == "stream" and state[0]["text"].startswith(History_HEADER), state
+        assert state[1].get("id") == area_id, state
+        # A row printed since the area last changed shows under it until its next change.
+        assert len(state) == 2 or (len(state) == 3 and state[2]["kind"] == "stream"), state
     # A progress bar with batches, speed and time left showed while an epoch trained.
-    bars = [c["data"]["text/html"] for c, _, _ in updates if "<progress" in c["data"].get("text/html", "")]
+    bars = [c["data"]["text/html"] for c, _, _ in changes if "<progress" in c["data"].get("text/html", "")]
     assert bars and re.search(r"\d+/50 batches · [\d,]+ samples/s · \d+\.\d s left", bars[-1]), bars[-1:]
     # The final figure comes after the table and before the last line; the area is emptied first.
     final = [(c, t, n) for c, t, n in shown if "image/svg+xml" in c["data"]]
     assert len(final) == 1 and final[0][2] == len(lines) - 1, (final, lines[-2:])
     assert "loss (network = [784, 2500, 2500, 10])" in final[0][0]["data"]["image/svg+xml"]
     assert updates[-1][0]["data"] == {"text/plain": ""}, updates[-1]
+    kinds = [(item["kind"], item.get("id") == area_id) for item in outputs.items]
+    assert kinds == [("stream", False), ("display_data", True), ("display_data", False), ("stream", False)], kinds
+    assert len(rows(lines)) == 8 and outputs.items[0]["text"].count("\n") == 9, outputs.items[0]
     assert not any("EVCXR_" in line for _, line in lines), lines
 
 

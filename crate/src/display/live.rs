@@ -4,9 +4,10 @@
 //!
 //! It needs the project's kernel (see [`display`](super)); under stock evcxr
 //! `show_live` falls back to showing the figure when the cell ends and there is no progress
-//! bar. The area appears where the cell is when it is first needed; [`show`](super::show)
-//! empties it for good, so a cell ends with its final figure once and no leftover progress bar
-//! (which is also what an HTML export keeps).
+//! bar. The area appears where the cell is when it is first needed, and the kernel keeps it
+//! under what the cell prints after that (a table printed epoch by epoch stays together above
+//! it); [`show`](super::show) empties it for good, so a cell ends with its final figure once
+//! and no leftover progress bar (which is also what an HTML export keeps).
 //!
 //! evcxr links a fresh copy of this crate into every cell, so each cell has its own area.
 
@@ -51,7 +52,7 @@ fn change(edit: impl FnOnce(&mut String, &mut Option<String>)) {
         None => {
             let (mut progress, mut figure) = (String::new(), None);
             edit(&mut progress, &mut figure);
-            let handle = DisplayHandle::new(&content(&progress, figure.as_deref()));
+            let handle = DisplayHandle::live(&content(&progress, figure.as_deref()));
             *area = Some(Area {
                 handle,
                 progress,
