@@ -1,5 +1,9 @@
 //! Measuring how long a computation takes, and how that time grows with the problem's size.
 
+mod table;
+
+pub use table::Timings;
+
 use crate::device::Device;
 use crate::error::{Error, Result};
 use std::time::{Duration, Instant};
