@@ -1,6 +1,7 @@
 //! The Adam optimizer.
 
-use super::{adam_cpu, check_grads, check_lr, Optimizer};
+use super::adam_cpu::{self, Scalars};
+use super::{check_grads, check_lr, Optimizer};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use tch::Tensor;
@@ -81,7 +82,7 @@ impl Optimizer for Adam {
     fn step_with(&mut self, grads: &[Tensor]) -> Result<()> {
         check_grads(&self.params, grads)?;
         self.steps += 1;
-        let c = Coefficients::new(self.lr, self.beta1, self.beta2, self.eps, self.steps);
+        let c = scalars(self.lr, self.beta1, self.beta2, self.eps, self.steps);
         tch::no_grad(|| -> Result<()> {
             let on_cpu = self.params[0].device() == tch::Device::Cpu;
             if !on_cpu && grads.iter().all(Tensor::defined) {
@@ -122,28 +123,17 @@ fn parts(flat: &Tensor, params: &[Tensor]) -> Result<Vec<Tensor>> {
         .collect()
 }
 
-/// The scalars of one Adam step.
-pub(super) struct Coefficients {
-    pub(super) beta1: f64,
-    pub(super) beta2: f64,
-    pub(super) step_size: f64,
-    pub(super) bias_correction2_sqrt: f64,
-    pub(super) eps: f64,
-}
-
-impl Coefficients {
-    /// The scalars of step number `step` (from 1), as PyTorch's Adam computes them.
-    fn new(lr: f64, beta1: f64, beta2: f64, eps: f64, step: u64) -> Coefficients {
-        let step = step as f64;
-        let bias_correction1 = 1.0 - beta1.powf(step);
-        let bias_correction2 = 1.0 - beta2.powf(step);
-        Coefficients {
-            beta1,
-            beta2,
-            step_size: lr / bias_correction1,
-            bias_correction2_sqrt: bias_correction2.powf(0.5),
-            eps,
-        }
+/// The scalars of step number `step` (from 1), as PyTorch's Adam computes them.
+fn scalars(lr: f64, beta1: f64, beta2: f64, eps: f64, step: u64) -> Scalars {
+    let step = step as f64;
+    let bias_correction1 = 1.0 - beta1.powf(step);
+    let bias_correction2 = 1.0 - beta2.powf(step);
+    Scalars {
+        beta1,
+        beta2,
+        step_size: lr / bias_correction1,
+        bias_correction2_sqrt: bias_correction2.powf(0.5),
+        eps,
     }
 }
 
@@ -155,7 +145,7 @@ fn tensor_ops(
     grads: &[Tensor],
     m: &mut Tensor,
     v: &mut Tensor,
-    c: &Coefficients,
+    c: &Scalars,
 ) -> Result<()> {
     let flat: Vec<Tensor> = grads
         .iter()
@@ -201,7 +191,7 @@ mod tests {
         let (mut m1, mut v1) = (parts(&m1, &start).unwrap(), parts(&v1, &start).unwrap());
         for step in 1..=3 {
             let grads: Vec<Tensor> = shapes.iter().map(|s| Tensor::randn(*s, opts)).collect();
-            let c = Coefficients::new(1e-3, 0.9, 0.999, 1e-8, step);
+            let c = scalars(1e-3, 0.9, 0.999, 1e-8, step);
             tensor_ops(&mut flat, &grads, &mut m, &mut v, &c).unwrap();
             for i in 0..start.len() {
                 assert!(adam_cpu::single_pass(

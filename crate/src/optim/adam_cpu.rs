@@ -8,8 +8,18 @@
 //! these tensors (the step runs under `no_grad`, between two operations of the training loop),
 //! and each thread gets a disjoint range of the parameter and the moments.
 
-use super::adam::Coefficients;
 use tch::{Kind, Tensor};
+
+/// The scalars of one Adam step, as PyTorch's Adam computes them in float64.
+pub(super) struct Scalars {
+    pub(super) beta1: f64,
+    pub(super) beta2: f64,
+    /// The learning rate over the first moment's bias correction.
+    pub(super) step_size: f64,
+    /// The square root of the second moment's bias correction.
+    pub(super) bias_correction2_sqrt: f64,
+    pub(super) eps: f64,
+}
 
 /// Does the update of [`super::Adam`]'s CPU path in one pass over contiguous float32 CPU
 /// tensors, split over libtorch's threads. Returns false (and changes nothing) for any other
@@ -23,7 +33,7 @@ pub(super) fn single_pass(
     g: &Tensor,
     m: &mut Tensor,
     v: &mut Tensor,
-    c: &Coefficients,
+    c: &Scalars,
 ) -> bool {
     let n = p.numel();
     let fits = |t: &Tensor| {
