@@ -3,7 +3,7 @@
 //! GIF (on screen, and at print size for a report).
 
 use crate::error::{Error, Result};
-use crate::fonts::{outline_text, Texts};
+use crate::fonts::{family, outline_text, register_fonts, Texts};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use resvg::{tiny_skia, usvg};
@@ -174,4 +174,103 @@ pub(crate) fn gif_of_frames(
         }
     }
     Ok(bytes)
+}
+
+/// matplotlib's default colour cycle, so the curves look as in the course (train blue, test orange).
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+/// Starts a picture on `root`: white, with `title` at the top left.
+pub(crate) fn begin<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    register_fonts();
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (10, 8),
+        (family(title), 17).into_font(),
+    ))
+}
+
+/// Draws the square picture `values` (row by row, n × n of them) with its top left corner at
+/// `at`, in a square of about `room` screen pixels (whole screen pixels per value, at least
+/// one), each value in the colour `color` gives it.
+pub(crate) fn draw_square<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    values: &[f32],
+    (x0, y0): (i32, i32),
+    room: i32,
+    color: impl Fn(f32) -> RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let side = ((values.len() as f64).sqrt() as usize).max(1);
+    let px = (room / side as i32).max(1);
+    for (i, &v) in values.iter().enumerate() {
+        let (r, c) = ((i / side) as i32, (i % side) as i32);
+        root.draw(&Rectangle::new(
+            [
+                (x0 + c * px, y0 + r * px),
+                (x0 + (c + 1) * px, y0 + (r + 1) * px),
+            ],
+            color(v).filled(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A digit's grey levels: white for 0 (no ink) to black for 1.
+pub(crate) fn grey(v: f32) -> RGBColor {
+    let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
+    RGBColor(g, g, g)
+}
+
+/// The crate's pictures, drawn through plotters' SVG backend (then rendered for the notebook,
+/// an animation or a report).
+pub(crate) trait Picture {
+    /// Pixel size of the whole picture.
+    fn size(&self) -> (u32, u32);
+    /// Draws the picture on `root`, of [`Picture::size`].
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// Writes `picture` to `path` for a report: SVG, or PNG at print size (see
+/// [`save_svg_or_png`]).
+pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
+    save_svg_or_png(path, || {
+        svg_of(picture.size(), |root| picture.draw_on(root)).map_err(|e| write_error(path, e))
+    })
+}
+
+/// `picture` as PNG bytes, at its size on screen.
+pub(crate) fn png_bytes(picture: &impl Picture) -> Result<Vec<u8>> {
+    let size = picture.size();
+    let rgb = rgb_of(size, |root| picture.draw_on(root))
+        .map_err(|e| Error::Io(format!("cannot draw the picture: {e}")))?;
+    png_of(size, &rgb)
+}
+
+/// The GIF of an animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
+/// drawn from the top left corner).
+pub(crate) fn gif_of(frames: &[impl Picture], delay_ms: u32) -> Result<Vec<u8>> {
+    let size = frames
+        .iter()
+        .map(Picture::size)
+        .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
+    let fail = |e: String| Error::Io(format!("cannot draw the animation: {e}"));
+    let rgb = frames
+        .iter()
+        .map(|f| rgb_of(size, |root| f.draw_on(root)).map_err(fail))
+        .collect::<Result<Vec<_>>>()?;
+    gif_of_frames(size, rgb, delay_ms)
 }

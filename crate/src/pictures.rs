@@ -2,16 +2,19 @@
 //! the confusion matrix's heat map. Pictures are PNG (and GIF for animations), embedded in the
 //! notebook as data URIs so that they also show in exported HTML.
 
+mod confusion;
+
+pub use confusion::ConfusionFigure;
+
 use crate::data::Dataset;
 use crate::display::{show, show_drawn, Content};
-use crate::draw::{gif_of_frames, png_of, rgb_of, save_svg_or_png, span, svg_of, write_error};
+use crate::draw::{begin, draw_square, gif_of, grey, png_bytes, save, span, Picture};
 use crate::error::{Error, Result};
-use crate::fonts::{family, register_fonts};
+use crate::fonts::family;
 use crate::model::Mlp;
-use crate::predictions::{ConfusionMatrix, Predictions};
+use crate::predictions::Predictions;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use tch::Tensor;
 
@@ -184,51 +187,6 @@ const FEW: usize = 4;
 /// as tall as two such digits).
 const PIXEL: u32 = 3;
 
-/// Starts a picture on `root`: white, with `title` at the top left.
-pub(crate) fn begin<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_fonts();
-    root.fill(&WHITE)?;
-    root.draw(&Text::new(
-        title.to_string(),
-        (10, 8),
-        (family(title), 17).into_font(),
-    ))
-}
-
-/// Draws the square picture `values` (row by row, n × n of them) with its top left corner at
-/// `at`, in a square of about `room` screen pixels (whole screen pixels per value, at least
-/// one), each value in the colour `color` gives it.
-pub(crate) fn draw_square<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    values: &[f32],
-    (x0, y0): (i32, i32),
-    room: i32,
-    color: impl Fn(f32) -> RGBColor,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let side = ((values.len() as f64).sqrt() as usize).max(1);
-    let px = (room / side as i32).max(1);
-    for (i, &v) in values.iter().enumerate() {
-        let (r, c) = ((i / side) as i32, (i % side) as i32);
-        root.draw(&Rectangle::new(
-            [
-                (x0 + c * px, y0 + r * px),
-                (x0 + (c + 1) * px, y0 + (r + 1) * px),
-            ],
-            color(v).filled(),
-        ))?;
-    }
-    Ok(())
-}
-
-/// A digit's grey levels: white for 0 (no ink) to black for 1.
-pub(crate) fn grey(v: f32) -> RGBColor {
-    let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
-    RGBColor(g, g, g)
-}
-
 /// Blue (−1) – white (0) – red (+1), like matplotlib's "bwr"; values beyond ±1 saturate.
 fn diverging(t: f32) -> RGBColor {
     let t = t.clamp(-1.0, 1.0);
@@ -321,7 +279,9 @@ impl Animation {
                 ..f.clone()
             })
             .collect();
-        gif_of(&frames, delay_ms)
+        Ok(Animation {
+            gif: gif_of(&frames, delay_ms)?,
+        })
     }
 
     /// Writes the GIF to `path`.
@@ -386,116 +346,6 @@ impl Predictions {
     }
 }
 
-impl ConfusionMatrix {
-    /// The matrix as an annotated heat map (PNG), darker for more samples.
-    pub fn figure(&self, title: &str) -> ConfusionFigure {
-        ConfusionFigure {
-            matrix: self.clone(),
-            title: title.to_string(),
-        }
-    }
-}
-
-/// A [`ConfusionMatrix`] drawn as an annotated heat map.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfusionFigure {
-    matrix: ConfusionMatrix,
-    title: String,
-}
-
-impl ConfusionFigure {
-    /// Writes the heat map to `path`, for a report: SVG for `.svg`, PNG at three times its size
-    /// on screen for `.png`.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save(self, path.as_ref())
-    }
-
-    /// The heat map as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        png_bytes(self)
-    }
-
-    /// Shows the heat map in the notebook now, as PNG.
-    pub fn show(&self) {
-        show_drawn(png_bytes(self).map(Content::Png));
-    }
-
-    /// What evcxr calls for a heat map that is a cell's last expression: [`ConfusionFigure::show`].
-    pub fn evcxr_display(&self) {
-        self.show();
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        register_fonts();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (family(&self.title), 17))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            // A segmented 0..9 axis has one cell per digit, 0 to 9 inclusive.
-            .build_cartesian_2d((0i32..9).into_segmented(), (0i32..9).into_segmented())?;
-        // Rows from the top: true digit 0 first, so row t is drawn at y = 9 - t.
-        let label = |flip: bool| {
-            move |v: &SegmentValue<i32>| match v {
-                SegmentValue::CenterOf(d) if (0..10).contains(d) && flip => (9 - d).to_string(),
-                SegmentValue::CenterOf(d) if (0..10).contains(d) => d.to_string(),
-                _ => String::new(),
-            }
-        };
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("predicted digit")
-            .y_desc("true digit")
-            .x_labels(10)
-            .y_labels(10)
-            .x_label_formatter(&label(false))
-            .y_label_formatter(&label(true))
-            .label_style(("sans-serif", 13))
-            .draw()?;
-        let counts = &self.matrix.counts;
-        let max = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
-        let centred = Pos::new(HPos::Center, VPos::Center);
-        for (t, row) in counts.iter().enumerate() {
-            for (p, &n) in row.iter().enumerate() {
-                // Log scale, so that a handful of mistakes still shows beside hundreds of hits.
-                let shade = ((n as f64 + 1.0).ln() / (max + 1.0).ln()) as f32;
-                let g = (255.0 * (1.0 - 0.85 * shade)).round() as u8;
-                let (x, y) = (p as i32, 9 - t as i32);
-                chart.draw_series([Rectangle::new(
-                    [
-                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
-                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
-                    ],
-                    RGBColor(g, g, 255).filled(),
-                )])?;
-                if n > 0 {
-                    let ink = if shade > 0.6 { WHITE } else { BLACK };
-                    chart.draw_series([Text::new(
-                        n.to_string(),
-                        (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
-                        ("sans-serif", 13).into_font().color(&ink).pos(centred),
-                    )])?;
-                }
-            }
-        }
-        root.present()
-    }
-}
-
-/// The crate's pictures, drawn through plotters' SVG backend (then rendered for the notebook,
-/// an animation or a report).
-pub(crate) trait Picture {
-    /// Pixel size of the whole picture.
-    fn size(&self) -> (u32, u32);
-    /// Draws the picture on `root`, of [`Picture::size`].
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
-}
-
 impl Picture for ImageGrid {
     /// The cells, and room for the title (about 9 pixels a character at its size).
     fn size(&self) -> (u32, u32) {
@@ -511,46 +361,4 @@ impl Picture for ImageGrid {
     fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         self.draw(root).map_err(|e| e.to_string())
     }
-}
-
-impl Picture for ConfusionFigure {
-    fn size(&self) -> (u32, u32) {
-        (560, 560)
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
-    }
-}
-
-/// Writes `picture` to `path` for a report: SVG, or PNG at print size (see
-/// [`save_svg_or_png`]).
-pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
-    save_svg_or_png(path, || {
-        svg_of(picture.size(), |root| picture.draw_on(root)).map_err(|e| write_error(path, e))
-    })
-}
-
-/// `picture` as PNG bytes, at its size on screen.
-pub(crate) fn png_bytes(picture: &impl Picture) -> Result<Vec<u8>> {
-    let size = picture.size();
-    let rgb = rgb_of(size, |root| picture.draw_on(root))
-        .map_err(|e| Error::Io(format!("cannot draw the picture: {e}")))?;
-    png_of(size, &rgb)
-}
-
-/// An animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
-/// drawn from the top left corner).
-pub(crate) fn gif_of(frames: &[impl Picture], delay_ms: u32) -> Result<Animation> {
-    let size = frames
-        .iter()
-        .map(Picture::size)
-        .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
-    let fail = |e: String| Error::Io(format!("cannot draw the animation: {e}"));
-    let rgb = frames
-        .iter()
-        .map(|f| rgb_of(size, |root| f.draw_on(root)).map_err(fail))
-        .collect::<Result<Vec<_>>>()?;
-    let gif = gif_of_frames(size, rgb, delay_ms)?;
-    Ok(Animation { gif })
 }

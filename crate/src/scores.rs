@@ -5,11 +5,10 @@
 
 use crate::data::Dataset;
 use crate::display::{live, show_drawn, Content};
-use crate::draw::span;
+use crate::draw::{begin, draw_square, gif_of, grey, png_bytes, save, span, Picture, PALETTE};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::pictures::{begin, draw_square, gif_of, grey, png_bytes, save, Animation, Picture};
-use crate::plot::PALETTE;
+use crate::pictures::Animation;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -185,7 +184,9 @@ impl Scores {
                 first.len()
             )));
         }
-        gif_of(frames, delay_ms)
+        Ok(Animation {
+            gif: gif_of(frames, delay_ms)?,
+        })
     }
 
     fn draw<DB: DrawingBackend>(

@@ -2,7 +2,8 @@
 //! (cut at the y-range, with marks for what lies off it and the names of points), and its
 //! legend where it covers the least.
 
-use super::{Panel, Series, Style, MAX_DOTS, PALETTE};
+use super::{Panel, Series, Style, MAX_DOTS};
+use crate::draw::PALETTE;
 use crate::fonts::family;
 use crate::legend;
 use crate::off_scale::OffScale;
