@@ -24,6 +24,9 @@ async function student({ name, password, cell_file }) {
         const text = typeof payload === "string" ? payload : payload.toString("latin1");
         if (firstOutput === null && /"msg_type":\s*"stream"/.test(text)) firstOutput = Date.now();
         if (/"msg_type":\s*"kernel_info_reply"/.test(text)) kernelReady = true;
+        const type = /"msg_type":\s*"([a-z_]+)"/.exec(text);
+        const key = type ? type[1] : "?";
+        received[key] = (received[key] || 0) + 1;
       });
       ws.on("framesent", ({ payload }) => {
         const text = typeof payload === "string" ? payload : payload.toString("latin1");
@@ -31,6 +34,9 @@ async function student({ name, password, cell_file }) {
       });
     });
     let executeRequests = 0;
+    // What the page received on the kernel's websocket, by message type (first header only).
+    const received = {};
+    report.received = received;
     let kernelReady = false;
     const t0 = Date.now();
     // The hub starts the student's server, then JupyterLab opens in ~/mnist-lab.
@@ -49,6 +55,11 @@ async function student({ name, password, cell_file }) {
     // websocket. Run All pressed before (the status bar may already say "Idle" then) was lost
     // in one of three pages in three runs: nothing was sent to the kernel.
     for (let i = 0; !kernelReady && i < 360; i++) await page.waitForTimeout(500);
+    // A kernel that never answers (a hung kernel, scripts/evcxr_jupyter.patch part 10): what
+    // the status bar said, for the report.
+    if (!kernelReady) {
+      report.status_without_reply = await page.locator(".jp-StatusBar-TextItem", { hasText: "|" }).first().innerText().catch(() => "?");
+    }
     report.kernel_ready_seconds = (Date.now() - t0) / 1000;
     await runAll(page);
     // Whether the page sent the cells to the kernel; if not, a student clicks again.
