@@ -1,6 +1,6 @@
 //! A small convolutional network, to compare with the multilayer perceptron.
 
-use crate::device::{init, Device};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::model::{kaiming_uniform_bound, torch_uniform, Layer, Model};
 use tch::{nn, Tensor};
@@ -45,8 +45,6 @@ impl Cnn {
     /// The network with `channels` output channels for the two convolutions and `hidden`
     /// units in the fully connected layer; the course's exercise uses `[4, 4]` and 128.
     pub fn new(channels: [i64; 2], hidden: i64, device: Device) -> Result<Cnn> {
-        // A cell that builds what it trains catches an interrupt from here on.
-        crate::interrupt::watch();
         if channels.iter().chain([&hidden]).any(|&n| n <= 0) {
             return Err(Error::InvalidArgument(format!(
                 "Cnn::new({channels:?}, {hidden}) is not a valid network: every channel count \
@@ -62,7 +60,6 @@ impl Cnn {
                  counted in 64 bits (the course's exercise uses Cnn::new([4, 4], 128, device))"
             )));
         }
-        init();
         let vs = nn::VarStore::new(device.into());
         let root = vs.root();
         let add = |name: String, shape: &[i64], fan_in: i64| -> Result<(Tensor, Tensor)> {

@@ -1,25 +1,10 @@
-//! Choosing where tensors live: the first GPU when one is usable, the CPU otherwise.
+//! Choosing where tensors live: the first GPU when one is usable, the CPU otherwise; and
+//! seeding libtorch's random generators.
+//!
+//! Every tensor the crate places goes through `tch::Device::from(Device)`, which is also where
+//! the process is set up (CUDA made visible to libtorch) before libtorch sees a device.
 
 use std::fmt;
-use std::sync::Once;
-
-static INIT: Once = Once::new();
-
-/// Prepares the process once; every entry point of the crate calls it.
-///
-/// 1. Makes CUDA visible to libtorch. A tch binary links `libtorch_cpu` but not
-///    `libtorch_cuda` (the linker drops it as unused), and without that library libtorch reports
-///    no GPU even on a GPU machine. Loading it with `RTLD_GLOBAL` registers the CUDA backend, as
-///    `import torch` does in Python. Without a GPU (or the CUDA libraries) the load fails quietly
-///    and the CPU is used.
-/// 2. In an evcxr notebook kernel, sends stderr into stdout, so that error messages show
-///    under the cell that failed ([`crate::notebook`]).
-pub fn init() {
-    INIT.call_once(|| {
-        crate::sys::load_cuda_backend();
-        crate::notebook::merge_stderr_into_stdout();
-    });
-}
 
 /// Where tensors live and computations run. Prints as PyTorch does: `cpu`, `cuda:0`.
 ///
@@ -44,6 +29,7 @@ impl fmt::Display for Device {
 
 impl From<Device> for tch::Device {
     fn from(d: Device) -> tch::Device {
+        crate::kernel::enter();
         match d {
             Device::Cpu => tch::Device::Cpu,
             Device::Cuda(i) => tch::Device::Cuda(i),
@@ -75,11 +61,19 @@ impl Device {
     /// `let device = ...` would hide such a function, and running the notebook again from the
     /// top would fail.)
     pub fn cuda_if_available() -> Device {
-        init();
+        crate::kernel::enter();
         if tch::Cuda::is_available() {
             Device::Cuda(0)
         } else {
             Device::Cpu
         }
     }
+}
+
+/// Seeds libtorch's random generators (CPU and every GPU): weight initialisation and shuffling.
+/// With the same seed, a CPU run gives the same epoch log twice.
+pub fn seed(seed: u64) {
+    // The GPUs' generators exist only once CUDA is loaded.
+    crate::kernel::enter();
+    tch::manual_seed(seed as i64);
 }

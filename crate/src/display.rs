@@ -6,10 +6,10 @@
 //! `EVCXR_JUPYTER_MESSAGE {json}` into a Jupyter message for the running cell at once:
 //! `display_data` (shown now, in order with the printed text), `update_display_data` (replaces
 //! what an earlier display with the same id shows) or `clear_output`; a display marked
-//! `"live": true` (the cell's [live area](live)) is kept under the text printed after it, so a
-//! table printed while a figure is redrawn stays together above the figure. Its kernelspec says so
-//! with the environment variable [`PATCHED_KERNEL_VAR`]; without it the crate falls back to
-//! evcxr's end-of-cell display, and outside a kernel showing does nothing.
+//! `"live": true` (the cell's live area) is kept under the text printed after it, so a table
+//! printed while a figure is redrawn stays together above the figure. Its kernelspec says so
+//! with an environment variable; without it the crate falls back to evcxr's end-of-cell
+//! display, and outside a kernel showing does nothing.
 //!
 //! ```no_run
 //! use mnist_lab::display::{show, Content, DisplayHandle};
@@ -20,13 +20,10 @@
 
 pub(crate) mod live;
 
+use crate::kernel::{Kernel, CONTENT_BEGIN, CONTENT_END, MESSAGE};
 use base64::Engine;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Set to `1` by the kernelspec of the project's patched kernel (`scripts/write_kernelspec.py`):
-/// the kernel understands `EVCXR_JUPYTER_MESSAGE` lines.
-pub const PATCHED_KERNEL_VAR: &str = "EVCXR_JUPYTER_MESSAGES";
 
 /// What the notebook can show.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,30 +58,6 @@ impl Content {
             ),
             Content::Html(html) => ("text/html", html.clone()),
             Content::Text(text) => ("text/plain", text.clone()),
-        }
-    }
-}
-
-/// Which kernel runs this code, as far as showing output goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    /// The project's patched evcxr_jupyter: output is shown at once and can be updated.
-    Patched,
-    /// Stock evcxr: rich output is shown when the cell ends, the last item per MIME type.
-    Stock,
-    /// Not a notebook kernel (a program, a test): nothing is shown.
-    None,
-}
-
-impl Kernel {
-    /// The kernel this process runs in, from the environment evcxr and the kernelspec set.
-    pub fn current() -> Kernel {
-        if !crate::notebook::in_kernel() {
-            Kernel::None
-        } else if std::env::var_os(PATCHED_KERNEL_VAR).is_some_and(|v| v == "1") {
-            Kernel::Patched
-        } else {
-            Kernel::Stock
         }
     }
 }
@@ -154,10 +127,10 @@ fn send(msg_type: &str, content: &Content, display_id: Option<&str>, live: bool)
     let (mime, data) = content.mime_data();
     match Kernel::current() {
         Kernel::Patched => println!(
-            "EVCXR_JUPYTER_MESSAGE {}",
+            "{MESSAGE} {}",
             message(msg_type, mime, &data, display_id, live)
         ),
-        Kernel::Stock => println!("EVCXR_BEGIN_CONTENT {mime}\n{data}\nEVCXR_END_CONTENT"),
+        Kernel::Stock => println!("{CONTENT_BEGIN} {mime}\n{data}\n{CONTENT_END}"),
         Kernel::None => {}
     }
 }

@@ -1,7 +1,10 @@
-//! Drawing plumbing shared by the figures and the pictures: every drawing is made as SVG by
-//! plotters and, where pixels are needed, rendered by resvg in memory and encoded as PNG or
-//! GIF (on screen, and at print size for a report).
+//! What every drawing of the crate shares: the [`Drawing`] trait (a size and a way to draw
+//! give saving, PNG bytes and showing in the notebook), and its plumbing: every drawing is
+//! made as SVG by plotters and, where pixels are needed, rendered by resvg in memory and
+//! encoded as PNG or GIF (on screen, and at print size for a report); the colours and the
+//! parts that pictures share (a titled white ground, a square of values).
 
+use crate::display::{live, show_drawn, Content};
 use crate::error::{Error, Result};
 use crate::fonts::{family, outline_text, register_fonts, Texts};
 use plotters::coord::Shift;
@@ -23,14 +26,14 @@ const MAX_PIXELS: u64 = 32 << 20;
 const MAX_PRINT_PIXELS: u64 = 64 << 20;
 
 /// Checks that a drawing of `size` pixels can be drawn: not empty, and within the limits above.
-pub(crate) fn check_size((w, h): (u32, u32)) -> Result<(), String> {
+fn check_size((w, h): (u32, u32)) -> Result<()> {
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || w as u64 * h as u64 > MAX_PIXELS {
-        return Err(format!(
+        return Err(Error::InvalidArgument(format!(
             "a drawing of {w} × {h} pixels cannot be made (at most {MAX_SIDE} pixels a side and \
              {} megapixels): put fewer things in one drawing (pictures, digits, panels) or give \
              it a smaller size",
             MAX_PIXELS >> 20
-        ));
+        )));
     }
     Ok(())
 }
@@ -47,7 +50,7 @@ pub(crate) fn span(count: usize, each: u32, extra: u32) -> u32 {
 /// Writes a drawing to `path`, a file for a report: for `.svg`, the SVG that `svg` makes; for
 /// `.png`, that SVG drawn at [`PRINT_SCALE`] times its size (less for a drawing of over 7
 /// megapixels).
-pub(crate) fn save_svg_or_png(path: &Path, svg: impl FnOnce() -> Result<String>) -> Result<()> {
+fn save_svg_or_png(path: &Path, svg: impl FnOnce() -> Result<String>) -> Result<()> {
     let bytes = match path.extension().and_then(|e| e.to_str()) {
         Some("svg") => svg()?.into_bytes(),
         Some("png") => png_for_print(&svg()?)?,
@@ -90,7 +93,7 @@ fn render(svg: &str, scale: impl FnOnce(u64) -> u32) -> Result<tiny_skia::Pixmap
 }
 
 /// The error of a picture that could not be written to `path`.
-pub(crate) fn write_error(path: &Path, e: impl fmt::Display) -> Error {
+fn write_error(path: &Path, e: impl fmt::Display) -> Error {
     Error::Io(format!(
         "cannot write the picture to {}: {e}",
         path.display()
@@ -99,16 +102,16 @@ pub(crate) fn write_error(path: &Path, e: impl fmt::Display) -> Error {
 
 /// The SVG of a picture of `size` that `draw` draws, its text in IPAex Gothic written as the
 /// glyphs' outlines (see `fonts`), so that it looks the same in any browser.
-pub(crate) fn svg_of(
+fn svg_of(
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
-) -> Result<String, String> {
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>,
+) -> Result<String> {
     check_size(size)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present()?;
     }
     Ok(outline_text(svg, Texts::Wide))
 }
@@ -117,11 +120,12 @@ pub(crate) fn svg_of(
 /// user of the machine can plant one in its way): drawn as SVG and rendered as a saved PNG is,
 /// since plotters' bitmap backend places each letter without its side bearing (a title read
 /// "epoch 2 0").
-pub(crate) fn rgb_of(
+fn rgb_of(
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
-) -> Result<Vec<u8>, String> {
-    let pixmap = render(&svg_of(size, draw)?, |_| 1)?;
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let pixmap = render(&svg_of(size, draw)?, |_| 1)
+        .map_err(|e| Error::Io(format!("cannot draw the picture: {e}")))?;
     // Opaque pixels (drawn on white): the RGB of each RGBA.
     Ok(pixmap
         .data()
@@ -131,7 +135,7 @@ pub(crate) fn rgb_of(
 }
 
 /// RGB pixels of `size` as PNG bytes.
-pub(crate) fn png_of(size: (u32, u32), rgb: &[u8]) -> Result<Vec<u8>> {
+fn png_of(size: (u32, u32), rgb: &[u8]) -> Result<Vec<u8>> {
     let fail = |e: png::EncodingError| Error::Io(format!("cannot encode the picture as PNG: {e}"));
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
@@ -235,42 +239,111 @@ pub(crate) fn grey(v: f32) -> RGBColor {
     RGBColor(g, g, g)
 }
 
-/// The crate's pictures, drawn through plotters' SVG backend (then rendered for the notebook,
-/// an animation or a report).
-pub(crate) trait Picture {
-    /// Pixel size of the whole picture.
+/// A drawing: learning curves ([`Figure`](crate::Figure)), a grid of digits or weight maps
+/// ([`ImageGrid`](crate::ImageGrid)), the confusion matrix's heat map
+/// ([`ConfusionFigure`](crate::ConfusionFigure)), a few digits' class scores
+/// ([`Scores`](crate::Scores)), or one of your own. A drawing says how large it is and draws
+/// itself with plotters; saving it for a report, its PNG bytes and showing it in the notebook
+/// (at once, or in place while a cell runs) come with that.
+///
+/// ```no_run
+/// use mnist_lab::plotters::{coord::Shift, prelude::*};
+/// use mnist_lab::{Drawing, Result};
+///
+/// /// A red square on white.
+/// struct Square;
+///
+/// impl Drawing for Square {
+///     fn size(&self) -> (u32, u32) {
+///         (100, 100)
+///     }
+///
+///     fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
+///         root.fill(&WHITE)?;
+///         root.draw(&Rectangle::new([(20, 20), (80, 80)], RED.filled()))?;
+///         Ok(())
+///     }
+/// }
+///
+/// Square.save("square.png")?; // for a report
+/// Square.show(); // in the notebook
+/// # Ok::<(), mnist_lab::Error>(())
+/// ```
+pub trait Drawing {
+    /// Its size on screen, in pixels: (width, height).
     fn size(&self) -> (u32, u32);
-    /// Draws the picture on `root`, of [`Picture::size`].
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+
+    /// Draws it with plotters on `root`, an area of [`size`](Drawing::size) pixels.
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>;
+
+    /// The drawing as an SVG document, its text written as the glyphs' outlines (IPAex Gothic,
+    /// so that Japanese reads the same in any browser and in print).
+    fn to_svg(&self) -> Result<String> {
+        svg_of(self.size(), |root| self.draw(root))
+    }
+
+    /// The drawing as PNG bytes, at its size on screen.
+    fn to_png(&self) -> Result<Vec<u8>> {
+        let size = self.size();
+        png_of(size, &rgb_of(size, |root| self.draw(root))?)
+    }
+
+    /// Writes the drawing to `path`, for a report: SVG for `.svg`; PNG for `.png`, at three
+    /// times its size on screen (2880 × 1020 pixels for a figure of two panels), sharp in
+    /// print.
+    fn save(&self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        save_svg_or_png(path.as_ref(), || self.to_svg())
+    }
+
+    /// What the notebook shows: PNG (a picture of many small squares would be a heavy SVG).
+    /// [`Figure`](crate::Figure) shows as SVG.
+    fn content(&self) -> Result<Content> {
+        self.to_png().map(Content::Png)
+    }
+
+    /// Shows the drawing in the notebook now, below what the cell printed so far; it replaces
+    /// the cell's live area (see [`show_live`](Drawing::show_live)).
+    fn show(&self) {
+        show_drawn(self.content());
+    }
+
+    /// Shows the drawing in the cell's live area, in place of the previous one: call it after
+    /// each epoch to watch the network learn while the cell trains, then
+    /// [`show`](Drawing::show) the final one. Under stock evcxr the last one shows when the
+    /// cell ends.
+    fn show_live(&self) {
+        match self.content() {
+            Ok(content) => live::show(content),
+            Err(e) => eprintln!("{e:?}"),
+        }
+    }
+
+    /// What evcxr calls for a drawing that is a cell's last expression: [`show`](Drawing::show).
+    fn evcxr_display(&self) {
+        self.show();
+    }
 }
 
-/// Writes `picture` to `path` for a report: SVG, or PNG at print size (see
-/// [`save_svg_or_png`]).
-pub(crate) fn save(picture: &impl Picture, path: &Path) -> Result<()> {
-    save_svg_or_png(path, || {
-        svg_of(picture.size(), |root| picture.draw_on(root)).map_err(|e| write_error(path, e))
-    })
-}
-
-/// `picture` as PNG bytes, at its size on screen.
-pub(crate) fn png_bytes(picture: &impl Picture) -> Result<Vec<u8>> {
-    let size = picture.size();
-    let rgb = rgb_of(size, |root| picture.draw_on(root))
-        .map_err(|e| Error::Io(format!("cannot draw the picture: {e}")))?;
-    png_of(size, &rgb)
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Error {
+    /// What plotters could not draw.
+    fn from(e: DrawingAreaErrorKind<E>) -> Error {
+        Error::Io(format!("cannot draw the picture: {e}"))
+    }
 }
 
 /// The GIF of an animation of `frames`, `delay_ms` milliseconds each, as large as the largest frame (each
 /// drawn from the top left corner).
-pub(crate) fn gif_of(frames: &[impl Picture], delay_ms: u32) -> Result<Vec<u8>> {
+pub(crate) fn gif_of(frames: &[impl Drawing], delay_ms: u32) -> Result<Vec<u8>> {
     let size = frames
         .iter()
-        .map(Picture::size)
+        .map(Drawing::size)
         .fold((1, 1), |(w, h), (fw, fh)| (w.max(fw), h.max(fh)));
-    let fail = |e: String| Error::Io(format!("cannot draw the animation: {e}"));
     let rgb = frames
         .iter()
-        .map(|f| rgb_of(size, |root| f.draw_on(root)).map_err(fail))
+        .map(|f| rgb_of(size, |root| f.draw(root)))
         .collect::<Result<Vec<_>>>()?;
     gif_of_frames(size, rgb, delay_ms)
 }

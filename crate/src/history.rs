@@ -57,8 +57,6 @@ impl History {
 
     /// An empty log.
     pub fn new() -> History {
-        // A cell that builds what it trains catches an interrupt from here on.
-        crate::interrupt::watch();
         History::default()
     }
 

@@ -12,7 +12,8 @@
 //! [`predict`] and [`ConfusionMatrix`], [`pictures`] (weights and digits as pictures),
 //! [`Scores`] (the class probabilities of a few digits), [`gradcheck`] (gradients by finite
 //! differences, to check backpropagation), [`Table`] (tabular data for regression), [`timing`]
-//! and [`matmul`] (the speed lesson: measuring, and matrix products written by hand);
+//! and [`matmul`] (the speed lesson: measuring, and matrix products written by hand). Every
+//! figure and picture is a [`Drawing`] (saved for a report, shown, redrawn in place), and
 //! [`display`] is how all of it reaches the notebook.
 //!
 //! The modules named like a cell's own variables (`history`, `loss`, `model`, `summary`,
@@ -57,11 +58,11 @@ mod fonts;
 pub mod gradcheck;
 mod history;
 mod interrupt;
+mod kernel;
 mod legend;
 mod loss;
 pub mod matmul;
 mod model;
-pub mod notebook;
 mod npz;
 mod numbers;
 mod off_scale;
@@ -81,8 +82,9 @@ pub use data::{
     data_dir, minimnist, minimnist_from, mnist, mnist_from, DataLoader, Dataset, N_CLASSES,
     N_INPUTS,
 };
-pub use device::Device;
+pub use device::{seed, Device};
 pub use display::{show, Content, DisplayHandle};
+pub use draw::Drawing;
 pub use error::{Error, Result};
 pub use history::{final_line, Epoch, History, Metrics};
 pub use loss::{CrossEntropyLoss, MseLoss, Reduction};
@@ -93,6 +95,8 @@ pub use ndarray;
 pub use optim::{Adam, Optimizer, Sgd};
 pub use pictures::{weight_maps, Animation, ConfusionFigure, ImageGrid};
 pub use plot::{learning_curves, Figure, Panel, Series, Style};
+/// The plotters crate the drawings are made with, for a [`Drawing`] of one's own.
+pub use plotters;
 pub use predictions::{predict, ConfusionMatrix, Predictions};
 pub use scores::Scores;
 pub use summary::{summary, LayerRow, Summary};
@@ -100,4 +104,4 @@ pub use table::{diabetes, Table};
 /// The tch crate the notebooks' tensors come from (`use mnist_lab::tch::Tensor;`), so that a
 /// notebook needs no `:dep` of its own for it and always gets the same version.
 pub use tch;
-pub use training::{evaluate, fit, seed, stop_requested, train, Run};
+pub use training::{evaluate, fit, stop_requested, train, Run};

@@ -1,7 +1,7 @@
 //! The networks: the multilayer perceptron built from a `neurons` list such as
 //! `[784, 1000, 1000, 10]`, and what every network offers to `train`, `evaluate` and `summary`.
 
-use crate::device::{init, Device};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use tch::{nn, Kind, Tensor};
 
@@ -125,10 +125,7 @@ pub struct Mlp {
 impl Mlp {
     /// Builds the network for `neurons` (inputs, hidden layer sizes..., outputs) on `device`.
     pub fn new(neurons: &[i64], device: Device) -> Result<Mlp> {
-        // A cell that builds what it trains catches an interrupt from here on.
-        crate::interrupt::watch();
         check_neurons(neurons)?;
-        init();
         let vs = nn::VarStore::new(device.into());
         let root = vs.root();
         let mut layers = Vec::new();

@@ -7,8 +7,8 @@ mod confusion;
 pub use confusion::ConfusionFigure;
 
 use crate::data::Dataset;
-use crate::display::{show, show_drawn, Content};
-use crate::draw::{begin, draw_square, gif_of, grey, png_bytes, save, span, Picture};
+use crate::display::{show, Content};
+use crate::draw::{begin, draw_square, gif_of, grey, span, Drawing};
 use crate::error::{Error, Result};
 use crate::fonts::family;
 use crate::model::Mlp;
@@ -41,74 +41,6 @@ pub struct ImageGrid {
 }
 
 impl ImageGrid {
-    /// Writes the grid to `path`, for a report: SVG for `.svg`, PNG at three times its size on
-    /// screen for `.png`.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save(self, path.as_ref())
-    }
-
-    /// The grid as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        png_bytes(self)
-    }
-
-    /// Shows the grid in the notebook now, as PNG.
-    pub fn show(&self) {
-        show_drawn(png_bytes(self).map(Content::Png));
-    }
-
-    /// What evcxr calls for a grid that is a cell's last expression: [`ImageGrid::show`].
-    pub fn evcxr_display(&self) {
-        self.show();
-    }
-
-    /// Draws the grid on `root`, a drawing area of [`Picture::size`].
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        begin(root, &self.title)?;
-        let (w, _) = self.size();
-        let cols = self.cols.max(1);
-        let cell = self.cell();
-        for (k, (img, caption)) in self.images.iter().zip(&self.captions).enumerate() {
-            let (x0, y0) = (
-                10 + (k % cols) as i32 * cell.0 as i32,
-                40 + (k / cols) as i32 * cell.1 as i32,
-            );
-            root.draw(&Text::new(
-                caption.clone(),
-                (x0, y0),
-                (family(caption), 12).into_font(),
-            ))?;
-            let room = cell.0 as i32 - 16;
-            draw_square(root, img, (x0, y0 + 16), room, |v| self.color(v))?;
-        }
-        if let Some(limit) = self.limit {
-            // The colour bar: −limit at the bottom, +limit at the top.
-            let (x0, top, height) = (w as i32 - 80, 56, 4 * PIXEL as i32 * SIDE as i32 / 2);
-            for j in 0..height {
-                let v = limit * (1.0 - 2.0 * j as f32 / (height - 1) as f32);
-                root.draw(&Rectangle::new(
-                    [(x0, top + j), (x0 + 14, top + j + 1)],
-                    self.color(v).filled(),
-                ))?;
-            }
-            for (v, y) in [
-                (limit, top),
-                (0.0, top + height / 2),
-                (-limit, top + height),
-            ] {
-                root.draw(&Text::new(
-                    format!("{v:+.3}"),
-                    (x0 + 18, y - 6),
-                    ("sans-serif", 12).into_font(),
-                ))?;
-            }
-        }
-        root.present()
-    }
-
     fn color(&self, v: f32) -> RGBColor {
         match self.limit {
             Some(limit) => diverging(v / limit),
@@ -346,7 +278,7 @@ impl Predictions {
     }
 }
 
-impl Picture for ImageGrid {
+impl Drawing for ImageGrid {
     /// The cells, and room for the title (about 9 pixels a character at its size).
     fn size(&self) -> (u32, u32) {
         let rows = self.images.len().div_ceil(self.cols.max(1)).max(1);
@@ -358,7 +290,47 @@ impl Picture for ImageGrid {
         )
     }
 
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
+        begin(root, &self.title)?;
+        let (w, _) = self.size();
+        let cols = self.cols.max(1);
+        let cell = self.cell();
+        for (k, (img, caption)) in self.images.iter().zip(&self.captions).enumerate() {
+            let (x0, y0) = (
+                10 + (k % cols) as i32 * cell.0 as i32,
+                40 + (k / cols) as i32 * cell.1 as i32,
+            );
+            root.draw(&Text::new(
+                caption.clone(),
+                (x0, y0),
+                (family(caption), 12).into_font(),
+            ))?;
+            let room = cell.0 as i32 - 16;
+            draw_square(root, img, (x0, y0 + 16), room, |v| self.color(v))?;
+        }
+        if let Some(limit) = self.limit {
+            // The colour bar: −limit at the bottom, +limit at the top.
+            let (x0, top, height) = (w as i32 - 80, 56, 4 * PIXEL as i32 * SIDE as i32 / 2);
+            for j in 0..height {
+                let v = limit * (1.0 - 2.0 * j as f32 / (height - 1) as f32);
+                root.draw(&Rectangle::new(
+                    [(x0, top + j), (x0 + 14, top + j + 1)],
+                    self.color(v).filled(),
+                ))?;
+            }
+            for (v, y) in [
+                (limit, top),
+                (0.0, top + height / 2),
+                (-limit, top + height),
+            ] {
+                root.draw(&Text::new(
+                    format!("{v:+.3}"),
+                    (x0 + 18, y - 6),
+                    ("sans-serif", 12).into_font(),
+                ))?;
+            }
+        }
+        root.present()?;
+        Ok(())
     }
 }

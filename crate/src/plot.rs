@@ -1,14 +1,13 @@
 //! Figures: panels of curves side by side, shown inline by evcxr (SVG) or saved as SVG/PNG.
 
-use crate::display::{show_drawn, Content};
-use crate::draw::{save_svg_or_png, span, svg_of};
+use crate::display::Content;
+use crate::draw::{span, Drawing};
 use crate::error::{Error, Result};
 use crate::fonts::register_fonts;
 use crate::history::{Epoch, History};
 use panel::draw_panel;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::Path;
 
 mod panel;
 
@@ -93,9 +92,9 @@ pub struct Panel {
     pub series: Vec<Series>,
 }
 
-/// Panels side by side. [`Figure::show`] shows it in the notebook (so does ending a cell with
-/// it), [`Figure::show_live`] redraws it in place while a cell trains; [`Figure::save`] writes
-/// SVG or PNG.
+/// Panels side by side, a [`Drawing`]: [`show`](Drawing::show) shows it in the notebook (so
+/// does ending a cell with it), [`show_live`](Drawing::show_live) redraws it in place while a
+/// cell trains, [`save`](Drawing::save) writes SVG or PNG.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
     /// The panels, left to right.
@@ -197,53 +196,27 @@ impl Figure {
         }
         Ok(())
     }
+}
 
-    /// The figure as an SVG document.
-    pub fn to_svg(&self) -> Result<String> {
+impl Drawing for Figure {
+    fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
         self.check()?;
-        svg_of((self.width, self.height), |root| {
-            self.draw(root).map_err(|e| e.to_string())
-        })
-        .map_err(|e| Error::Io(format!("drawing the figure failed: {e}")))
-    }
-
-    /// Writes the figure to `path`, for a report: SVG for `.svg`; PNG for `.png`, at three
-    /// times its size on screen (2880 × 1020 pixels for two panels), sharp in print.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_svg_or_png(path.as_ref(), || self.to_svg())
-    }
-
-    /// Shows the figure in the notebook now (as SVG), below what the cell printed so far; it
-    /// replaces the cell's live figure and progress bar (see [`Figure::show_live`]).
-    pub fn show(&self) {
-        show_drawn(self.to_svg().map(Content::Svg));
-    }
-
-    /// Shows the figure in the cell's live area, redrawn in place at each call: call it after
-    /// each epoch to watch the curves grow while the cell trains, then [`show`](Figure::show)
-    /// the final figure. Under stock evcxr the last figure shows when the cell ends.
-    pub fn show_live(&self) {
-        match self.to_svg() {
-            Ok(svg) => crate::display::live::figure(svg),
-            Err(e) => eprintln!("{e:?}"),
-        }
-    }
-
-    /// What evcxr calls for a figure that is a cell's last expression: [`Figure::show`].
-    pub fn evcxr_display(&self) {
-        self.show();
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         register_fonts();
         root.fill(&WHITE)?;
         let areas = root.split_evenly((1, self.panels.len().max(1)));
         for (panel, area) in self.panels.iter().zip(&areas) {
             draw_panel(panel, area)?;
         }
-        root.present()
+        root.present()?;
+        Ok(())
+    }
+
+    /// SVG: curves and text stay sharp at any zoom, and the document is small.
+    fn content(&self) -> Result<Content> {
+        self.to_svg().map(Content::Svg)
     }
 }

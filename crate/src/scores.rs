@@ -1,18 +1,16 @@
 //! What a network says about a few test digits: each digit with the ten probabilities its
 //! softmax gives, as bars. Drawn again while the network trains, it is the frame of the
-//! training animation: shown live in place ([`Scores::show_live`]) and collected into a GIF
+//! training animation: shown live in place ([`show_live`](Drawing::show_live)) and collected into a GIF
 //! ([`Scores::animation`]) that an HTML export keeps.
 
 use crate::data::Dataset;
-use crate::display::{live, show_drawn, Content};
-use crate::draw::{begin, draw_square, gif_of, grey, png_bytes, save, span, Picture, PALETTE};
+use crate::draw::{begin, draw_square, gif_of, grey, span, Drawing, PALETTE};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::pictures::Animation;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::Path;
 use tch::{Kind, Tensor};
 
 /// Room for a digit's picture, in screen pixels (3 per pixel of a 28 × 28 image).
@@ -136,37 +134,6 @@ impl Scores {
         sum / self.len().max(1) as f64
     }
 
-    /// Writes the picture to `path`, for a report: SVG for `.svg`, PNG at three times its size
-    /// on screen for `.png`.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save(self, path.as_ref())
-    }
-
-    /// The picture as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        png_bytes(self)
-    }
-
-    /// Shows the picture in the notebook now, below what the cell printed so far (and ends the
-    /// cell's live area, see [`Scores::show_live`]).
-    pub fn show(&self) {
-        show_drawn(png_bytes(self).map(Content::Png));
-    }
-
-    /// Shows the picture in the cell's live area, in place of the previous one: call it while
-    /// a network trains to watch it learn. Under stock evcxr each one shows when the cell ends.
-    pub fn show_live(&self) {
-        match png_bytes(self) {
-            Ok(png) => live::picture(png),
-            Err(e) => eprintln!("{e:?}"),
-        }
-    }
-
-    /// What evcxr calls for scores that are a cell's last expression: [`Scores::show`].
-    pub fn evcxr_display(&self) {
-        self.show();
-    }
-
     /// The frames as an animated GIF, `delay_ms` milliseconds each, looping (as wide as the
     /// frame with the longest title).
     pub fn animation(frames: &[Scores], delay_ms: u32) -> Result<Animation> {
@@ -188,11 +155,16 @@ impl Scores {
             gif: gif_of(frames, delay_ms)?,
         })
     }
+}
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+impl Drawing for Scores {
+    fn size(&self) -> (u32, u32) {
+        let title = span(self.title.chars().count(), 9, 20);
+        let width = span(self.len(), COLUMN as u32, 10).max(title);
+        (width, (TOP + IMAGE + 12 + BAR + 40) as u32)
+    }
+
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
         begin(root, &self.title)?;
         // The figures' colours: blue, green and red of matplotlib's cycle.
         let (blue, green, red) = (PALETTE[0], PALETTE[2], PALETTE[3]);
@@ -229,19 +201,8 @@ impl Scores {
                 ("sans-serif", 12).into_font().color(&ink).pos(centred),
             ))?;
         }
-        root.present()
-    }
-}
-
-impl Picture for Scores {
-    fn size(&self) -> (u32, u32) {
-        let title = span(self.title.chars().count(), 9, 20);
-        let width = span(self.len(), COLUMN as u32, 10).max(title);
-        (width, (TOP + IMAGE + 12 + BAR + 40) as u32)
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
+        root.present()?;
+        Ok(())
     }
 }
 

@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 /// Loads `libtorch_cuda.so` with `RTLD_GLOBAL`, which registers libtorch's CUDA backend (see
-/// [`crate::device::init`]). A failure (no GPU libraries) is ignored: the CPU is used.
+/// [`crate::kernel::enter`]). A failure (no GPU libraries) is ignored: the CPU is used.
 pub(crate) fn load_cuda_backend() {
     // SAFETY: dlopen with a valid NUL-terminated name; the handle is kept for the life of the
     // process on purpose.

@@ -1,7 +1,7 @@
 //! Tables of numbers for regression: the shipped diabetes data (442 patients), columns by name.
 
 use crate::data::{check_md5, data_dir, read_file};
-use crate::device::{init, Device};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use std::path::Path;
 use tch::Tensor;
@@ -89,7 +89,6 @@ impl Table {
     /// The columns called `names`, side by side, as a float32 tensor `[rows, names.len()]` on
     /// `device`; an unknown name is an error that lists the table's columns.
     pub fn columns(&self, names: &[&str], device: Device) -> Result<Tensor> {
-        init();
         let index: Vec<usize> = names
             .iter()
             .map(|name| {

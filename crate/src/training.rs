@@ -2,7 +2,6 @@
 //! loop is asked to stop.
 
 use crate::data::DataLoader;
-use crate::device::init;
 use crate::display::live::Progress;
 use crate::error::{Error, Result};
 use crate::history::{Epoch, History, Metrics};
@@ -10,13 +9,6 @@ use crate::loss::{CrossEntropyLoss, Reduction};
 use crate::model::{check_takes, Model};
 use crate::optim::Optimizer;
 use tch::{Kind, Tensor};
-
-/// Seeds libtorch's random generators (CPU and every GPU): weight initialisation and shuffling.
-/// With the same seed, a CPU run gives the same epoch log twice.
-pub fn seed(seed: u64) {
-    init();
-    tch::manual_seed(seed as i64);
-}
 
 /// Trains `net` for one epoch over `dl`: for each batch, forward, loss, gradients (as
 /// `backward` computes them, see [`Optimizer`]), optimizer step. Returns the course's `lossL` and
@@ -78,7 +70,6 @@ fn run_epoch(
     if let Some(opt) = &optimizer {
         check_same_parameters(net, opt.parameters())?;
     }
-    crate::interrupt::watch();
     let before = crate::interrupt::count();
     let device: tch::Device = net.device().into();
     let mut loss_sum = Tensor::f_zeros([], (Kind::Double, device))?;
@@ -282,7 +273,6 @@ pub fn fit(
 /// }
 /// ```
 pub fn stop_requested() -> bool {
-    crate::interrupt::watch();
     let asked = crate::interrupt::interrupted();
     if asked {
         crate::interrupt::acknowledge();

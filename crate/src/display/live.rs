@@ -1,9 +1,9 @@
-//! The cell's live area: a progress bar for the epoch that trains and the latest figure given
-//! to [`Figure::show_live`](crate::Figure::show_live) (or picture, [`Scores::show_live`](crate::Scores::show_live)),
-//! redrawn in place while the cell runs.
+//! The cell's live area: a progress bar for the epoch that trains and the latest drawing given
+//! to [`Drawing::show_live`](crate::Drawing::show_live) (learning curves, a training
+//! animation's frame), redrawn in place while the cell runs.
 //!
 //! It needs the project's kernel (see [`display`](super)); under stock evcxr
-//! `show_live` falls back to showing the figure when the cell ends and there is no progress
+//! `show_live` falls back to showing the drawing when the cell ends and there is no progress
 //! bar. The area appears where the cell is when it is first needed, and the kernel keeps it
 //! under what the cell prints after that (a table printed epoch by epoch stays together above
 //! it); [`show`](super::show) empties it for good, so a cell ends with its final figure once
@@ -11,7 +11,8 @@
 //!
 //! evcxr links a fresh copy of this crate into every cell, so each cell has its own area.
 
-use super::{Content, DisplayHandle, Kernel};
+use super::{Content, DisplayHandle};
+use crate::kernel::Kernel;
 use crate::numbers::thousands;
 use base64::Engine;
 use std::sync::Mutex;
@@ -62,26 +63,22 @@ fn change(edit: impl FnOnce(&mut String, &mut Option<String>)) {
     }
 }
 
-/// Shows `svg` in the area, in place of the previous one (stock evcxr: when the cell ends).
-pub(crate) fn figure(svg: String) {
-    match Kernel::current() {
-        Kernel::Patched => change(|_, figure| *figure = Some(svg)),
-        Kernel::Stock => super::show(&Content::Svg(svg)),
-        Kernel::None => {}
-    }
-}
-
-/// Shows the PNG picture `png` in the area, in place of the previous figure or picture (stock
+/// Shows a drawing's `content` (SVG or PNG) in the area, in place of the previous one (stock
 /// evcxr: when the cell ends).
-pub(crate) fn picture(png: Vec<u8>) {
+pub(crate) fn show(content: Content) {
     match Kernel::current() {
         Kernel::Patched => {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(&png);
-            change(|_, figure| {
-                *figure = Some(format!("<img src=\"data:image/png;base64,{b64}\"/>"))
-            })
+            let html = match content {
+                Content::Svg(svg) => svg,
+                Content::Png(png) => {
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(&png);
+                    format!("<img src=\"data:image/png;base64,{b64}\"/>")
+                }
+                other => other.mime_data().1,
+            };
+            change(|_, figure| *figure = Some(html))
         }
-        Kernel::Stock => super::show(&Content::Png(png)),
+        Kernel::Stock => super::show(&content),
         Kernel::None => {}
     }
 }

@@ -1,14 +1,12 @@
 //! The confusion matrix as a picture: which digit the network said for each true digit.
 
-use crate::display::{show_drawn, Content};
-use crate::draw::{png_bytes, save, Picture};
+use crate::draw::Drawing;
 use crate::error::Result;
 use crate::fonts::{family, register_fonts};
 use crate::predictions::ConfusionMatrix;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::Path;
 
 impl ConfusionMatrix {
     /// The matrix as an annotated heat map (PNG), darker for more samples.
@@ -27,32 +25,12 @@ pub struct ConfusionFigure {
     title: String,
 }
 
-impl ConfusionFigure {
-    /// Writes the heat map to `path`, for a report: SVG for `.svg`, PNG at three times its size
-    /// on screen for `.png`.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save(self, path.as_ref())
+impl Drawing for ConfusionFigure {
+    fn size(&self) -> (u32, u32) {
+        (560, 560)
     }
 
-    /// The heat map as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        png_bytes(self)
-    }
-
-    /// Shows the heat map in the notebook now, as PNG.
-    pub fn show(&self) {
-        show_drawn(png_bytes(self).map(Content::Png));
-    }
-
-    /// What evcxr calls for a heat map that is a cell's last expression: [`ConfusionFigure::show`].
-    pub fn evcxr_display(&self) {
-        self.show();
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
         register_fonts();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
@@ -107,16 +85,7 @@ impl ConfusionFigure {
                 }
             }
         }
-        root.present()
-    }
-}
-
-impl Picture for ConfusionFigure {
-    fn size(&self) -> (u32, u32) {
-        (560, 560)
-    }
-
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        self.draw(root).map_err(|e| e.to_string())
+        root.present()?;
+        Ok(())
     }
 }
