@@ -129,12 +129,3 @@ impl fmt::Display for History {
         Ok(())
     }
 }
-
-/// The line that reports a trained network's loss and accuracy on one set, as the course
-/// prints it after training: `# train: loss 0.00044  accuracy 1.0000`.
-pub fn final_line(which: &str, metrics: Metrics) -> String {
-    format!(
-        "# {which}: loss {:.5}  accuracy {:.4}",
-        metrics.loss, metrics.accuracy
-    )
-}

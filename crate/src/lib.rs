@@ -86,7 +86,7 @@ pub use device::{seed, Device};
 pub use display::{show, Content, DisplayHandle};
 pub use draw::Drawing;
 pub use error::{Error, Result};
-pub use history::{final_line, Epoch, History, Metrics};
+pub use history::{Epoch, History, Metrics};
 pub use loss::{CrossEntropyLoss, MseLoss, Reduction};
 pub use model::{Layer, Mlp, Model};
 /// The ndarray crate (the speed notebook compares its products), so that a notebook needs no
