@@ -1,7 +1,9 @@
 //! Measuring how long a computation takes, and how that time grows with the problem's size.
 
+mod steps;
 mod table;
 
+pub use steps::{difference, Steps};
 pub use table::Timings;
 
 use crate::device::Device;
