@@ -53,11 +53,12 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         mesh.x_label_formatter(&whole_label);
     }
     mesh.draw()?;
-    // What is drawn, for the legend to avoid: the reference line, the visible parts of the
-    // curves, the arrowheads that mark points off the scale and the points' names.
+    // What is drawn, for the legend to avoid: the visible parts of the curves, the arrowheads
+    // that mark points off the scale and the points' names; then the reference line.
     let mut drawn: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut guides: Vec<Vec<(f64, f64)>> = Vec::new();
     if let Some(h) = panel.hline {
-        drawn.push(vec![(xr.start, h), (xr.end, h)]);
+        guides.push(vec![(xr.start, h), (xr.end, h)]);
         chart.draw_series(LineSeries::new(
             [(xr.start, h), (xr.end, h)],
             RGBColor(0x80, 0x80, 0x80).stroke_width(1),
@@ -67,7 +68,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     for (i, s) in panel.series.iter().enumerate() {
         labels.push(draw_curve(&mut chart, s, i, panel, &mut drawn)?);
     }
-    draw_legend(&mut chart, &labels, &drawn, panel)
+    draw_legend(&mut chart, &labels, &drawn, &guides, panel)
 }
 
 /// The x range of `panel` (its points' with 5% of room on each side; half an epoch at least,
@@ -184,12 +185,13 @@ fn draw_curve<'a, DB: DrawingBackend + 'a>(
     Ok(label)
 }
 
-/// Draws the legend of `labels` in the corner of the chart where it covers the least of what
-/// was `drawn`.
+/// Draws the legend of `labels` in the corner of the chart where it covers the least of the
+/// data `drawn`, then of the `guides`.
 fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     labels: &[String],
     drawn: &[Vec<(f64, f64)>],
+    guides: &[Vec<(f64, f64)>],
     panel: &Panel,
 ) -> Drawn<DB> {
     // About 6 pixels a character at size 13, after a 20-pixel sample line; one row of 20
@@ -198,9 +200,11 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
     let size = (6.0 * widest as f64 + 40.0, 20.0 * labels.len() as f64 + 6.0);
     let (w, h) = chart.plotting_area().dim_in_pixel();
     let curves: Vec<&[(f64, f64)]> = drawn.iter().map(Vec::as_slice).collect();
+    let guides: Vec<&[(f64, f64)]> = guides.iter().map(Vec::as_slice).collect();
     let xr = chart.x_range();
     let position = legend::corner(
         &curves,
+        &guides,
         ((xr.start, xr.end), panel.ylim),
         size,
         (w as f64, h as f64),
